@@ -1,0 +1,3 @@
+from .restoration_data_sample import RestorationDataSample
+
+__all__ = ['RestorationDataSample']

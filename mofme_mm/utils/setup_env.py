@@ -1,0 +1,31 @@
+"""Register every mofme_mm module and make mofme_mm the default scope."""
+import datetime
+import warnings
+
+from mmengine import DefaultScope
+
+
+def register_all_modules(init_default_scope: bool = True) -> None:
+    """Import every mofme_mm package that registers modules.
+
+    Args:
+        init_default_scope (bool): Whether to make ``mofme_mm`` the current
+            default scope, so unprefixed ``type`` names resolve to our
+            registries first. Defaults to True.
+    """
+    import mofme_mm.datasets  # noqa: F401
+    import mofme_mm.engine  # noqa: F401
+    import mofme_mm.evaluation  # noqa: F401
+    import mofme_mm.models  # noqa: F401
+    import mofme_mm.visualization  # noqa: F401
+
+    if not init_default_scope:
+        return
+    current = DefaultScope.get_current_instance()
+    if current is None or not DefaultScope.check_instance_created('mofme_mm'):
+        if current is not None and current.scope_name != 'mofme_mm':
+            warnings.warn(f'The current default scope "{current.scope_name}" '
+                          'is not "mofme_mm"; register_all_modules creates a '
+                          'new default scope named "mofme_mm".')
+        name = f'mofme_mm-{datetime.datetime.now()}'
+        DefaultScope.get_instance(name, scope_name='mofme_mm')
