@@ -19,19 +19,55 @@ from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
 from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
-from mmengine.registry import Registry
+from mmengine.registry import DefaultScope, Registry, build_from_cfg
+from mmengine.registry.build_functions import build_model_from_cfg
+
+
+def _registered_here(cfg, registry: Registry) -> bool:
+    """Whether ``cfg['type']`` is an unprefixed name registered in ``registry``."""
+    obj_type = cfg.get('type') if isinstance(cfg, dict) else None
+    if not isinstance(obj_type, str) or '.' in obj_type:
+        return False
+    registry.import_from_location()
+    return obj_type in registry.module_dict
+
+
+def _own_scope_first(build_func):
+    """Resolve our own unprefixed types in our scope, whatever the default.
+
+    mmengine resolves a ``type`` in the registry of the *current default
+    scope*. Inside an mmseg or mmdet run that is mmseg's/mmdet's registry, so
+    a ``mofme_mm`` module that builds its parts by their plain names (as every
+    OpenMMLab module does) would not find them. This wrapper switches to the
+    ``mofme_mm`` scope while such a part is built; prefixed names
+    (``mmseg.FCNHead``) and names we do not register keep the usual rules.
+    """
+
+    def build(cfg, registry: Registry, *args, **kwargs):
+        if isinstance(cfg, (list, tuple)) or not _registered_here(cfg, registry):
+            return build_func(cfg, registry, *args, **kwargs)
+        with DefaultScope.overwrite_default_scope(registry.scope):
+            return build_func(cfg, registry, *args, **kwargs)
+
+    return build
 
 RUNNERS = Registry('runner', parent=MMENGINE_RUNNERS)
 LOOPS = Registry('loop', parent=MMENGINE_LOOPS)
-HOOKS = Registry('hook', parent=MMENGINE_HOOKS, locations=['mofme_mm.engine'])
+HOOKS = Registry(
+    'hook', parent=MMENGINE_HOOKS, locations=['mofme_mm.engine'],
+    build_func=_own_scope_first(build_from_cfg))
 
 DATASETS = Registry(
-    'dataset', parent=MMENGINE_DATASETS, locations=['mofme_mm.datasets'])
+    'dataset', parent=MMENGINE_DATASETS, locations=['mofme_mm.datasets'],
+    build_func=_own_scope_first(build_from_cfg))
 DATA_SAMPLERS = Registry('data sampler', parent=MMENGINE_DATA_SAMPLERS)
 TRANSFORMS = Registry(
-    'transform', parent=MMENGINE_TRANSFORMS, locations=['mofme_mm.datasets'])
+    'transform', parent=MMENGINE_TRANSFORMS, locations=['mofme_mm.datasets'],
+    build_func=_own_scope_first(build_from_cfg))
 
-MODELS = Registry('model', parent=MMENGINE_MODELS, locations=['mofme_mm.models'])
+MODELS = Registry(
+    'model', parent=MMENGINE_MODELS, locations=['mofme_mm.models'],
+    build_func=_own_scope_first(build_model_from_cfg))
 MODEL_WRAPPERS = Registry('model_wrapper', parent=MMENGINE_MODEL_WRAPPERS)
 
 OPTIMIZERS = Registry('optimizer', parent=MMENGINE_OPTIMIZERS)
@@ -40,7 +76,8 @@ PARAM_SCHEDULERS = Registry(
     'parameter scheduler', parent=MMENGINE_PARAM_SCHEDULERS)
 
 METRICS = Registry(
-    'metric', parent=MMENGINE_METRICS, locations=['mofme_mm.evaluation'])
+    'metric', parent=MMENGINE_METRICS, locations=['mofme_mm.evaluation'],
+    build_func=_own_scope_first(build_from_cfg))
 EVALUATOR = Registry(
     'evaluator', parent=MMENGINE_EVALUATOR, locations=['mofme_mm.evaluation'])
 
