@@ -41,3 +41,12 @@ def test_register_all_modules_sets_scope():
     assert DefaultScope.get_current_instance().scope_name == 'mofme_mm'
     assert MODELS.get('MoFMEViT') is not None
     assert MODELS.scope == 'mofme_mm'
+
+
+def test_register_all_modules_takes_the_scope_back():
+    init_default_scope('mofme_mm')
+    init_default_scope('mmdet')
+    with pytest.warns(UserWarning, match='mmdet'):
+        register_all_modules(init_default_scope=True)
+    from mmengine import DefaultScope
+    assert DefaultScope.get_current_instance().scope_name == 'mofme_mm'

@@ -22,10 +22,13 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     if not init_default_scope:
         return
     current = DefaultScope.get_current_instance()
-    if current is None or not DefaultScope.check_instance_created('mofme_mm'):
-        if current is not None and current.scope_name != 'mofme_mm':
-            warnings.warn(f'The current default scope "{current.scope_name}" '
-                          'is not "mofme_mm"; register_all_modules creates a '
-                          'new default scope named "mofme_mm".')
+    if current is not None and current.scope_name == 'mofme_mm':
+        return
+    if current is not None:
+        warnings.warn(f'The current default scope "{current.scope_name}" '
+                      'is not "mofme_mm"; register_all_modules makes '
+                      '"mofme_mm" the default scope.')
+    name = 'mofme_mm'
+    if DefaultScope.check_instance_created(name):
         name = f'mofme_mm-{datetime.datetime.now()}'
-        DefaultScope.get_instance(name, scope_name='mofme_mm')
+    DefaultScope.get_instance(name, scope_name='mofme_mm')

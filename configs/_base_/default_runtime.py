@@ -1,0 +1,41 @@
+# Runtime shared by every mofme_mm config.
+default_scope = 'mofme_mm'
+
+env_cfg = dict(
+    cudnn_benchmark=False,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    # tools/train.py and tools/test.py switch to 'gloo' when CUDA is absent.
+    dist_cfg=dict(backend='nccl'),
+)
+
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=True),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(
+        type='CheckpointHook',
+        by_epoch=True,
+        interval=10,
+        max_keep_ckpts=3,
+        save_last=True,
+    ),
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    # tools/test.py --show-dir turns it on
+    visualization=dict(type='RestorationVisualizationHook', draw=False),
+)
+
+vis_backends = [dict(type='LocalVisBackend')]
+visualizer = dict(
+    type='Visualizer', vis_backends=vis_backends, name='visualizer')
+
+# top-k routing leaves some experts without a gradient in a step (DDP)
+find_unused_parameters = True
+
+log_processor = dict(by_epoch=True, window_size=50)
+log_level = 'INFO'
+load_from = None
+resume = False
+randomness = dict(seed=None)
+# Reseeds every epoch from (seed, epoch) so that --resume reproduces the
+# uninterrupted run.
+custom_hooks = [dict(type='EpochSeedHook')]

@@ -1,0 +1,24 @@
+# The MoFME restorer of `make demo` (tools/demo.py): the toy rain + fog
+# config (configs/toy/mofme_raincityscapes_toy.py) with a network sized for a
+# few CPU minutes: 4 feature-modulated experts (top-2) behind an
+# uncertainty-aware router, patch 8, 64-d tokens, tiles of 128 blended over
+# 32 pixels (no seams). tools/demo.py sets the
+# number of epochs and the schedule.
+_base_ = ['./mofme_raincityscapes_toy.py']
+
+model = dict(
+    network=dict(
+        _delete_=True,
+        type='MoFMEViT',
+        embed_dims=64,
+        depth=1,
+        num_heads=2,
+        head_dims=32,
+        mlp_ratio=2,
+        patch_size=8,
+        head_channels=8,
+        tail_channels=16,
+        ffn_cfg=dict(type='fme', num_experts=4, top_k=2),
+        router_cfg=dict(type='uar')),
+    test_cfg=dict(mode='tile', tile_size=128, tile_overlap=32,
+                  tile_batch_size=8))

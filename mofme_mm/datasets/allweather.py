@@ -1,0 +1,138 @@
+"""All-Weather (TransWeather) list-file datasets."""
+import os.path as osp
+import re
+from typing import List, Optional, Sequence, Tuple
+
+from mofme_mm.registry import DATASETS
+
+from .base_paired_dataset import BasePairedDataset
+
+# Weather of a whole list, from the list file name (lower case prefix).
+LIST_WEATHER: Tuple[Tuple[str, str], ...] = (
+    ('snowtest100k', 'snow'), ('snow100k', 'snow'), ('raindroptest', 'raindrop'),
+    ('raindrop', 'raindrop'), ('test1', 'rain'), ('outdoor', 'rain'))
+# Weather of one line of a mixed list (allweather.txt), first match wins.
+PATH_WEATHER: Tuple[Tuple[str, str], ...] = (
+    (r'snow', 'snow'),
+    (r'raindrop', 'raindrop'),
+    (r'(^|/)[0-9]+_rain\.[a-z]+$', 'raindrop'),  # RainDrop: 0_rain.png
+    (r'(^|/)im_[0-9]+_s[0-9]+_a[0-9]+', 'rain'),  # Outdoor-Rain naming
+    (r'rain', 'rain'),
+    (r'fog|haze|hazy', 'fog'),
+)
+
+
+def gt_path_of(path: str, input_dir: str = 'input', gt_dir: str = 'gt') -> str:
+    """Ground truth of an All-Weather input: the last ``input`` folder of the
+    path replaced by ``gt``.
+
+    Args:
+        path (str): input path, e.g. ``./allweather/input/0_rain.jpg``.
+        input_dir (str): folder name of the inputs. Defaults to ``'input'``.
+        gt_dir (str): folder name of the ground truths. Defaults to ``'gt'``.
+
+    Returns:
+        str: e.g. ``./allweather/gt/0_rain.jpg``.
+    """
+    parts = path.replace('\\', '/').split('/')
+    for i in range(len(parts) - 2, -1, -1):
+        if parts[i] == input_dir:
+            parts[i] = gt_dir
+            return '/'.join(parts)
+    raise ValueError(f'{path!r} has no {input_dir!r} folder, so its ground '
+                     f'truth (same path under {gt_dir!r}) is unknown.')
+
+
+def infer_weather(list_name: str, path: str,
+                  list_rules: Sequence[Tuple[str, str]] = LIST_WEATHER,
+                  path_rules: Sequence[Tuple[str, str]] = PATH_WEATHER,
+                  default: str = 'unknown') -> str:
+    """Weather of one All-Weather sample.
+
+    Rule: a list whose file name starts with a ``list_rules`` prefix (the
+    single-weather test lists ``snowtest100k_L.txt``, ``raindroptesta.txt``,
+    ``test1.txt``) gives its weather to every line; otherwise (the mixed
+    ``allweather.txt``) the first ``path_rules`` regex found in the lower-case
+    path decides; otherwise ``default``.
+
+    Args:
+        list_name (str): base name of the list file.
+        path (str): the line (input path).
+        list_rules (Sequence[tuple]): ``(prefix, weather)`` pairs.
+        path_rules (Sequence[tuple]): ``(regex, weather)`` pairs.
+        default (str): weather when nothing matches.
+
+    Returns:
+        str: the weather name.
+    """
+    name = list_name.lower()
+    for prefix, weather in list_rules:
+        if name.startswith(prefix):
+            return weather
+    lowered = path.lower().replace('\\', '/')
+    for pattern, weather in path_rules:
+        if re.search(pattern, lowered):
+            return weather
+    return default
+
+
+@DATASETS.register_module()
+class AllWeatherDataset(BasePairedDataset):
+    """All-Weather train/test lists: one input path per line.
+
+    ``ann_file`` (relative to ``data_root``) lists inputs such as
+    ``./allweather/input/0_rain.jpg``, relative to ``data_prefix['img_path']``
+    (default: ``data_root``); the ground truth is the same path with the
+    ``input`` folder replaced by ``gt``. Each sample: ``img_path``,
+    ``gt_path``, ``weather`` (see :func:`infer_weather` for the rule, or set
+    ``weather``).
+
+    Args:
+        ann_file (str): list file, e.g. ``'allweather.txt'``,
+            ``'snowtest100k_L.txt'``, ``'raindroptesta.txt'``, ``'test1.txt'``.
+        weather (str | None): weather of every sample; None infers it.
+        default_weather (str): weather of lines no rule matches. Defaults to
+            ``'unknown'``.
+        input_dir (str): folder name of the inputs. Defaults to ``'input'``.
+        gt_dir (str): folder name of the ground truths. Defaults to ``'gt'``.
+        **kwargs: :class:`BasePairedDataset` arguments.
+    """
+
+    def __init__(self, ann_file: str = 'allweather.txt',
+                 weather: Optional[str] = None,
+                 default_weather: str = 'unknown', input_dir: str = 'input',
+                 gt_dir: str = 'gt', **kwargs) -> None:
+        self.default_weather = default_weather
+        self.input_dir = input_dir
+        self.gt_dir = gt_dir
+        super().__init__(ann_file=ann_file, weather=weather, **kwargs)
+
+    def required_dirs(self) -> dict:
+        return {}
+
+    def parse_samples(self) -> List[dict]:
+        if not osp.isfile(self.ann_file):
+            raise FileNotFoundError(
+                f'AllWeatherDataset: list file {self.ann_file!r} not found '
+                f'(data_root {self.data_root!r}). Set data_root to the '
+                'All-Weather folder and ann_file to one of allweather.txt, '
+                'snowtest100k_L.txt, raindroptesta.txt, test1.txt.')
+        base = self.data_prefix.get('img_path') or self.data_root
+        list_name = osp.basename(self.ann_file)
+        samples = []
+        with open(self.ann_file) as f:
+            for lineno, line in enumerate(f, 1):
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    gt = gt_path_of(line, self.input_dir, self.gt_dir)
+                except ValueError as err:
+                    raise ValueError(
+                        f'{self.ann_file}, line {lineno}: {err}') from err
+                samples.append(dict(
+                    img_path=osp.normpath(osp.join(base, line)),
+                    gt_path=osp.normpath(osp.join(base, gt)),
+                    weather=infer_weather(list_name, line,
+                                          default=self.default_weather)))
+        return samples

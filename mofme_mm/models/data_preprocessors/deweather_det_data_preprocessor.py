@@ -1,0 +1,80 @@
+"""mmdet data preprocessor that deweathers the batch before normalising."""
+from typing import Optional, Union
+
+import torch.nn as nn
+from mmdet.models.data_preprocessors import DetDataPreprocessor
+
+from mofme_mm.models.utils import (
+    build_restorer,
+    freeze_module,
+    raw_channel_order,
+    restore_inputs,
+)
+from mofme_mm.registry import MODELS
+
+
+@MODELS.register_module()
+class DeweatherDetDataPreprocessor(DetDataPreprocessor):
+    """``DetDataPreprocessor`` with a deweathering restorer in front.
+
+    The raw batch (pixel values in ``[0, 255]``) is handed to the restorer's
+    ``restore()`` as RGB in ``[0, 1]`` (tiled per the restorer's
+    ``test_cfg``), turned back into ``[0, 255]`` pixels in the original
+    channel order, and then processed by ``DetDataPreprocessor`` as usual
+    (channel conversion, mean/std normalisation, padding, batch shapes). So
+    the detector sees ``(restore(x) * 255 - mean) / std`` and swapping
+    ``data_preprocessor`` is all an mmdet config needs.
+
+    Args:
+        restorer (str | dict | nn.Module): Restorer config file (its
+            ``model`` is built), model dict (e.g.
+            ``dict(type='DeweatherRestorer', network=...)``) or module.
+        restorer_checkpoint (str, optional): Checkpoint of the restorer.
+            Defaults to None (initial weights; only useful in tests).
+        trainable (bool): Train the restorer with the downstream loss. When
+            False (default) it is frozen: eval mode, no gradients.
+        input_channel_order (str, optional): 'bgr' or 'rgb', the channel
+            order of the raw images. Defaults to None: BGR unless
+            ``rgb_to_bgr`` is set.
+        **kwargs: Arguments of ``DetDataPreprocessor`` (mean, std,
+            bgr_to_rgb, pad_size_divisor, pad_mask, batch_augments, ...).
+    """
+
+    def __init__(self,
+                 restorer: Union[str, dict, nn.Module],
+                 restorer_checkpoint: Optional[str] = None,
+                 trainable: bool = False,
+                 input_channel_order: Optional[str] = None,
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.restorer = build_restorer(restorer, restorer_checkpoint)
+        self.trainable = trainable
+        self.input_channel_order = raw_channel_order(
+            kwargs.get('bgr_to_rgb', False), kwargs.get('rgb_to_bgr', False),
+            input_channel_order)
+        if not trainable:
+            freeze_module(self.restorer)
+
+    def train(self, mode: bool = True) -> 'DeweatherDetDataPreprocessor':
+        """Set train mode, keeping a frozen restorer in eval mode."""
+        super().train(mode)
+        if not self.trainable:
+            self.restorer.eval()
+        return self
+
+    def forward(self, data: dict, training: bool = False) -> dict:
+        """Restore ``data['inputs']``, then preprocess as mmdet does.
+
+        Args:
+            data (dict): Data sampled from the dataloader.
+            training (bool): Whether to enable training-time augmentation.
+
+        Returns:
+            dict: ``inputs`` (normalised, padded restored batch) and
+            ``data_samples``.
+        """
+        data = self.cast_data(data)
+        data['inputs'] = restore_inputs(
+            self.restorer, data['inputs'], self.input_channel_order,
+            with_grad=self.trainable)
+        return super().forward(data, training)

@@ -1,0 +1,103 @@
+"""Routing maths shared by the routers: top-k selection and the UaR statistics.
+
+Plain functions; the router modules (``TopKRouter``, ``UncertaintyRouter``) are
+thin wrappers around them.
+"""
+from typing import NamedTuple, Optional, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+
+class RouterOutput(NamedTuple):
+    """What a router returns; unpacks as ``logits, weights, indices, ...``.
+
+    Attributes:
+        logits (Tensor): (..., E) logits the experts were chosen from (for the
+            uncertainty-aware router: the calibrated logits).
+        weights (Tensor): (..., k) float32 routing weights of the chosen experts.
+        indices (Tensor): (..., k) long indices of the chosen experts.
+        probs (Tensor): (..., E) float32 softmax of ``logits`` (load-balance loss).
+        variance (Tensor, optional): (..., E) Monte-Carlo variance of the router
+            logits (uncertainty loss); ``None`` for a router without MC passes.
+    """
+
+    logits: Tensor
+    weights: Tensor
+    indices: Tensor
+    probs: Tensor
+    variance: Optional[Tensor] = None
+
+
+def topk_routing(logits: Tensor, top_k: int,
+                 renormalize: bool = True) -> Tuple[Tensor, Tensor, Tensor]:
+    """Eq. 1-2: softmax over experts, keep the ``top_k`` largest.
+
+    Args:
+        logits (Tensor): (..., E) router logits.
+        top_k (int): number of experts kept per token.
+        renormalize (bool): rescale the kept probabilities to sum to one.
+            Defaults to True.
+
+    Returns:
+        tuple: ``probs`` (..., E) float32, ``weights`` (..., k) float32 and
+        ``indices`` (..., k) long.
+    """
+    probs = logits.float().softmax(dim=-1)
+    weights, indices = probs.topk(top_k, dim=-1)
+    if renormalize:
+        weights = weights / weights.sum(dim=-1, keepdim=True)
+    return probs, weights, indices
+
+
+def mc_logit_deviations(x: Tensor, weight: Tensor, num_samples: int,
+                        dropout: float) -> Tensor:
+    """M Monte-Carlo dropout passes of a linear router, in ONE matrix product.
+
+    Sample m of the router is ``W drop_m(x) + b = W x + b + W (drop_m(x) - x)``.
+    Only the deviation ``u_m = W (drop_m(x) - x)`` is returned: the M inputs are
+    one (M, ..., D) tensor multiplied once by ``W``. Working with deviations
+    keeps zero dropout exact (``u_m == 0`` bit for bit), so a vanishing variance
+    is really zero and not rounding noise.
+
+    Args:
+        x (Tensor): (..., D) router input.
+        weight (Tensor): (E, D) router weight.
+        num_samples (int): M, number of Monte-Carlo passes.
+        dropout (float): dropout probability inside the router.
+
+    Returns:
+        Tensor: (M, ..., E) deviations of the M sampled logits from the
+        deterministic logits.
+    """
+    keep = 1.0 - dropout
+    scale = torch.empty((num_samples, *x.shape), dtype=x.dtype,
+                        device=x.device).bernoulli_(keep)
+    delta = x * scale.div_(keep).sub_(1.0)  # drop_m(x) - x, one pass
+    return delta @ weight.t().to(delta.dtype)
+
+
+def calibrate_logits(deviations: Tensor,
+                     eps: float = 1e-6) -> Tuple[Tensor, Tensor]:
+    """Eq. 7 with a diagonal covariance: the calibrated, normalised vector.
+
+    With ``z = r(x)`` the deterministic logits, ``z_m = z + u_m`` the M sampled
+    logits, ``mu`` their mean and ``var`` their (biased) per-expert variance,
+    Eq. 7 reads ``c = (z - mu) / (var + eps)`` followed by ``c / ||c||_2``. The
+    normalisation uses ``F.normalize`` (norm floored at 1e-12), so ``c == 0``
+    (no dropout, or eval) gives exactly zero and never 0/0.
+
+    Args:
+        deviations (Tensor): (M, ..., E) ``u_m = z_m - z``.
+        eps (float): added to the variance before inverting it. Defaults to 1e-6.
+
+    Returns:
+        tuple: the unit-norm (or zero) calibration vector (..., E) and the
+        variance (..., E), both float32.
+    """
+    dev = deviations.float()
+    mean_dev = dev.mean(dim=0)  # mu - z
+    variance = (dev - mean_dev).square().mean(dim=0)
+    calib = (-mean_dev) / (variance + eps)  # Sigma^-1 (z - mu)
+    return F.normalize(calib, dim=-1, eps=1e-12), variance

@@ -1,0 +1,100 @@
+"""Uncertainty-aware router, UaR (paper Eq. 7)."""
+import torch
+from torch import Tensor, nn
+
+from mofme_mm.registry import MODELS
+
+from .routing import RouterOutput, calibrate_logits, mc_logit_deviations, topk_routing
+from .topk_router import check_routing_args
+
+
+@MODELS.register_module()
+class UncertaintyRouter(nn.Module):
+    """Top-k router calibrated by Monte-Carlo dropout (UaR).
+
+    Interpretation of Eq. 7 used here (diagonal covariance, as the paper says):
+
+    1. ``z = W x + b`` is the deterministic router output ``r(x)`` (logits; the
+       paper calibrates "the router's logits").
+    2. Dropout sits INSIDE the router: ``z_m = W drop_m(x) + b`` for m = 1..M.
+       The M passes are one batched product (see ``mc_logit_deviations``); the
+       experts never run more than once.
+    3. ``mu`` and ``var`` are the per-expert mean and (biased) variance of the
+       ``z_m``; ``Sigma^-1`` is ``1 / (var + eps)``.
+    4. ``c = Sigma^-1 (z - mu) / ||Sigma^-1 (z - mu)||_2`` (Eq. 7), a unit vector,
+       or exactly zero when the variance vanishes (``p = 0`` or no MC pass).
+    5. Routing uses the calibrated logits ``z + calibration_scale * c``: top-k
+       of their softmax, as the plain router. Eq. 7 alone cannot be the routing
+       score: for a linear router with inverted dropout ``E[z_m] = z``, so
+       ``z - mu`` is zero-mean MC noise; used on its own it carries no
+       information about which expert fits the token, and it is 0/0 when the
+       variance is zero (the public reference routes on it and its weights
+       collapse to zero). Added to the logits it is a bounded (norm
+       ``calibration_scale``), uncertainty-scaled perturbation (largest along
+       experts whose logits are confident but off their mean), in the spirit
+       of noisy top-k gating; ``c`` carries gradients in the backward pass.
+
+    Consequences: weights are always finite and non-zero (softmax of finite
+    logits); with ``p = 0`` (or in eval mode) ``c == 0`` exactly and the router
+    chooses exactly as :class:`TopKRouter` with the same weights. Eval mode is
+    deterministic unless ``mc_at_test=True``. The returned ``variance`` feeds
+    the uncertainty loss (Eq. 10); it is zero when no MC pass ran.
+
+    Args:
+        in_dims (int): token dimension D.
+        num_experts (int): number of experts E.
+        top_k (int): experts per token. Defaults to 2.
+        num_samples (int): M, Monte-Carlo passes. Defaults to 5.
+        dropout (float): dropout probability inside the router. Defaults to 0.1.
+        renormalize (bool): rescale the kept probabilities to sum to one.
+            Defaults to True.
+        eps (float): added to the variance before inverting. Defaults to 1e-6.
+        calibration_scale (float): norm of the calibration added to the logits.
+            Defaults to 1.0.
+        mc_at_test (bool): also run the MC passes in eval mode. Defaults to
+            False.
+        bias (bool): bias in the router projection. Defaults to True.
+    """
+
+    def __init__(self,
+                 in_dims: int,
+                 num_experts: int,
+                 top_k: int = 2,
+                 num_samples: int = 5,
+                 dropout: float = 0.1,
+                 renormalize: bool = True,
+                 eps: float = 1e-6,
+                 calibration_scale: float = 1.0,
+                 mc_at_test: bool = False,
+                 bias: bool = True) -> None:
+        super().__init__()
+        check_routing_args(num_experts, top_k)
+        if int(num_samples) < 1:
+            raise ValueError(
+                f'router_cfg.num_samples must be >= 1, got {num_samples}.')
+        if not 0.0 <= float(dropout) < 1.0:
+            raise ValueError(
+                f'router_cfg.dropout must be in [0, 1), got {dropout}.')
+        self.num_experts = int(num_experts)
+        self.top_k = int(top_k)
+        self.num_samples = int(num_samples)
+        self.dropout = float(dropout)
+        self.renormalize = renormalize
+        self.eps = eps
+        self.calibration_scale = calibration_scale
+        self.mc_at_test = mc_at_test
+        self.proj = nn.Linear(in_dims, self.num_experts, bias=bias)
+
+    def forward(self, x: Tensor) -> RouterOutput:
+        """Route tokens ``x`` (..., D); see :class:`RouterOutput`."""
+        logits = self.proj(x)
+        if self.training or self.mc_at_test:
+            deviations = mc_logit_deviations(x, self.proj.weight,
+                                             self.num_samples, self.dropout)
+            calib, variance = calibrate_logits(deviations, self.eps)
+            logits = logits.float() + self.calibration_scale * calib
+        else:
+            variance = torch.zeros_like(logits, dtype=torch.float32)
+        probs, weights, indices = topk_routing(logits, self.top_k,
+                                               self.renormalize)
+        return RouterOutput(logits, weights, indices, probs, variance)

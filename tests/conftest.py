@@ -1,0 +1,64 @@
+"""Shared fixtures: tiny generated data sets (seconds, never downloads)."""
+import os
+import os.path as osp
+
+import cv2
+import numpy as np
+import pytest
+
+from mofme_mm.datasets.cityscapes_naming import RAIN_PARAMS
+from mofme_mm.datasets.synthesis import make_toy_cityscapes
+
+TOY_KWARGS = dict(
+    num_train=4, num_val=2, size=(128, 64), seed=0,
+    train_cities=('aachen', 'bochum'), val_cities=('lindau', ),
+    rain_params=RAIN_PARAMS[:2], patterns=(1, 2), fog_betas=(0.01, 0.02))
+
+
+@pytest.fixture(scope='session')
+def toy_cityscapes_root(tmp_path_factory) -> str:
+    """A tiny toy Cityscapes tree (real layout and names).
+
+    2 train cities (aachen, bochum) x 2 frames, 1 val city (lindau) x 2
+    frames, 128 x 64 frames; rain for the first two RainCityscapes triples and
+    patterns 1, 2; fog for betas 0.01, 0.02; disparity, camera, gtFine
+    labelTrainIds and foggy_trainval_refined_filenames.txt. Read-only: copy
+    it before modifying files.
+    """
+    root = str(tmp_path_factory.mktemp('toy_cityscapes'))
+    make_toy_cityscapes(root, **TOY_KWARGS)
+    return root
+
+
+@pytest.fixture(scope='session')
+def toy_allweather_root(tmp_path_factory) -> str:
+    """A tiny All-Weather tree: ``allweather/{input,gt}`` + list files.
+
+    ``allweather.txt`` mixes Outdoor-Rain style (``im_0001_s80_a04.png``),
+    Snow100K style (``snow_00001.jpg``) and RainDrop style (``0_rain.png``)
+    names; ``test1.txt``, ``snowtest100k_L.txt`` and ``raindroptesta.txt``
+    list 2 inputs each. Images are 48 x 40 (W x H). Read-only.
+    """
+    root = str(tmp_path_factory.mktemp('toy_allweather'))
+    rng = np.random.default_rng(0)
+    lists = dict(
+        allweather=['im_0001_s80_a04.png', 'snow_00001.jpg', '0_rain.png',
+                    '1_rain.png'],
+        test1=['im_0002_s85_a05.png', 'im_0003_s90_a06.png'],
+        snowtest100k_L=['city_read_00001.jpg', 'city_read_00002.jpg'],
+        raindroptesta=['2_rain.png', '3_rain.png'])
+    for list_name, names in lists.items():
+        folder = 'allweather' if list_name == 'allweather' else list_name
+        lines = []
+        for name in names:
+            gt = rng.integers(0, 256, (40, 48, 3), dtype=np.uint8)
+            noisy = np.clip(gt.astype(int) + rng.integers(
+                -30, 31, gt.shape), 0, 255).astype(np.uint8)
+            for sub, img in (('input', noisy), ('gt', gt)):
+                os.makedirs(osp.join(root, folder, sub), exist_ok=True)
+                cv2.imwrite(osp.join(root, folder, sub, name), img,
+                            [cv2.IMWRITE_JPEG_QUALITY, 100])
+            lines.append(f'./{folder}/input/{name}')
+        with open(osp.join(root, f'{list_name}.txt'), 'w') as f:
+            f.write('\n'.join(lines) + '\n')
+    return root

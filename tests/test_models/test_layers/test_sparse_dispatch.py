@@ -1,0 +1,105 @@
+import pytest
+import torch
+
+from mofme_mm.models.layers import FMEFFN, MoEFFN
+from mofme_mm.models.layers.sparse_dispatch import (
+    combine,
+    dense_routing_matrix,
+    group_by_expert,
+    grouped_linear,
+)
+
+CASES = [(e, k) for e in (1, 4, 16, 128) for k in (1, 2, 4) if k <= e]
+
+
+def _grads(layer, x, path):
+    y, aux = path(x)
+    g = torch.linspace(-1, 1, y.numel()).reshape(y.shape)
+    params = [x] + list(layer.parameters())
+    grads = torch.autograd.grad((y * g).sum(), params, allow_unused=True)
+    return y, aux, [torch.zeros_like(p) if d is None else d
+                    for p, d in zip(params, grads)]
+
+
+@pytest.mark.parametrize('cls', [MoEFFN, FMEFFN])
+@pytest.mark.parametrize('num_experts,top_k', CASES)
+def test_sparse_equals_dense(cls, num_experts, top_k):
+    torch.manual_seed(num_experts * 10 + top_k)
+    layer = cls(16, 24, num_experts=num_experts, top_k=top_k)
+    x = torch.randn(2, 7, 16, requires_grad=True)
+    y_s, aux_s, g_s = _grads(layer, x, layer.forward)
+    y_d, aux_d, g_d = _grads(layer, x, layer.forward_dense)
+    assert torch.equal(aux_s['indices'], aux_d['indices'])
+    torch.testing.assert_close(y_s, y_d, atol=1e-5, rtol=1e-5)
+    for a, b in zip(g_s, g_d):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)
+    used = torch.unique(aux_s['indices'])
+    if num_experts == 128:  # 14 tokens x k < 128: most experts get nothing
+        assert used.numel() < num_experts
+
+
+@pytest.mark.parametrize('cls', [MoEFFN, FMEFFN])
+def test_gradients_reach_selected_experts_only(cls):
+    torch.manual_seed(0)
+    layer = cls(8, 16, num_experts=16, top_k=2)
+    x = torch.randn(1, 5, 8)
+    y, aux = layer(x)
+    y.square().sum().backward()
+    used = set(torch.unique(aux['indices']).tolist())
+    assert len(used) < 16
+    expert_params = ([layer.w1, layer.b1, layer.w2, layer.b2]
+                     if cls is MoEFFN else [layer.weight, layer.bias])
+    for p in expert_params:
+        for e in range(16):
+            if e in used:
+                assert p.grad[e].abs().sum() > 0
+            else:
+                assert torch.count_nonzero(p.grad[e]) == 0
+    assert layer.router.proj.weight.grad.abs().sum() > 0
+
+
+def test_one_expert_moe_is_a_plain_ffn():
+    torch.manual_seed(0)
+    layer = MoEFFN(8, 16, num_experts=1, top_k=1)
+    x = torch.randn(2, 3, 8)
+    y, _ = layer(x)
+    xn = layer.norm(x)
+    ref = torch.nn.functional.gelu(xn @ layer.w1[0] + layer.b1[0])
+    ref = ref @ layer.w2[0] + layer.b2[0]
+    torch.testing.assert_close(y, ref)
+
+
+def test_group_by_expert_sorts_and_counts():
+    indices = torch.tensor([[3, 0], [0, 2], [3, 1]])
+    weights = torch.tensor([[0.6, 0.4], [0.7, 0.3], [0.9, 0.1]])
+    groups = group_by_expert(weights, indices, num_experts=5)
+    assert groups.counts == [2, 1, 1, 2, 0]
+    assert groups.token_index.tolist() == [0, 1, 2, 1, 0, 2]
+    assert groups.weights.tolist() == pytest.approx([0.4, 0.7, 0.1, 0.3, 0.6,
+                                                     0.9])
+    values = torch.ones(6, 1)
+    assert combine(values, groups, 3).squeeze(1).tolist() == pytest.approx(
+        [1.0, 1.0, 1.0])
+    dense = dense_routing_matrix(weights, indices, 5)
+    assert dense[0].tolist() == pytest.approx([0.4, 0, 0, 0.6, 0])
+
+
+def test_grouped_linear_matches_per_expert_products_and_bf16():
+    torch.manual_seed(0)
+    weight = torch.randn(4, 6, 5, requires_grad=True)
+    bias = torch.randn(4, 5, requires_grad=True)
+    counts = [3, 0, 2, 1]
+    x = torch.randn(6, 6, requires_grad=True)
+    out = grouped_linear(x, weight, bias, counts)
+    ref = torch.cat([x[:3] @ weight[0] + bias[0], x[3:5] @ weight[2] + bias[2],
+                     x[5:] @ weight[3] + bias[3]])
+    torch.testing.assert_close(out, ref)
+    out.sum().backward()
+    assert torch.count_nonzero(weight.grad[1]) == 0
+    torch.testing.assert_close(weight.grad[0], x[:3].t() @ torch.ones(3, 5))
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        out16 = grouped_linear(x, weight, bias, counts)
+    assert out16.dtype == torch.bfloat16
+    out16.float().sum().backward()
+    assert weight.grad.dtype == torch.float32
+    torch.testing.assert_close(out16.float(), ref, atol=0.2, rtol=0.05)

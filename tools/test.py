@@ -1,0 +1,141 @@
+"""Test a deweathering model (mmseg's tools/test.py interface).
+
+Prints PSNR / SSIM per weather type for the restored images and for the
+un-restored inputs (the identity baseline).
+
+Example:
+    python tools/test.py configs/toy/mofme_raincityscapes_toy.py \\
+        work_dirs/mofme_raincityscapes_toy/epoch_30.pth --show-dir vis
+"""
+import argparse
+import json
+import os
+import os.path as osp
+from typing import Dict, Optional
+
+from mmengine.config import Config, DictAction
+from mmengine.dist import is_main_process
+from mmengine.runner import Runner
+
+import mofme_mm  # noqa: F401  (registers modules, torch.load compat)
+from mofme_mm.engine.runner_setup import check_data_roots, setup_cpu_distributed
+from mofme_mm.registry import RUNNERS
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Test (and evaluate) a deweathering model')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        '--work-dir',
+        help='the directory to save the file containing evaluation metrics')
+    parser.add_argument(
+        '--out',
+        type=str,
+        help='directory to save the restored images and metrics.json')
+    parser.add_argument(
+        '--show-dir',
+        help='directory to save input | restored | ground truth panels')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override some settings in the used config, the key-value pair '
+        'in xxx=yyy format will be merged into config file. If the value to '
+        'be overwritten is a list, it should be like key="[a,b]" or key=a,b '
+        'It also allows nested list/tuple values, e.g. key="[(a,b),(c,d)]" '
+        'Note that the quotation marks are necessary and that no white space '
+        'is allowed.')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def set_output_hook(cfg: Config, show_dir: Optional[str] = None,
+                    out: Optional[str] = None) -> None:
+    """Point the visualization hook at ``--show-dir`` and ``--out``."""
+    hooks = cfg.setdefault('default_hooks', {})
+    hook = hooks.get('visualization') or dict(
+        type='RestorationVisualizationHook')
+    if show_dir:
+        hook['draw'] = True
+        hook['out_dir'] = show_dir
+    if out:
+        hook['pred_dir'] = out
+    hooks['visualization'] = hook
+
+
+def format_metrics(metrics: Dict[str, float]) -> str:
+    """Table of restored vs. input PSNR / SSIM, one row per weather.
+
+    Args:
+        metrics (dict): Keys like ``PSNR``, ``input_SSIM``, ``rain/PSNR``.
+
+    Returns:
+        str: A plain-text table.
+    """
+    groups = {}
+    for key, value in metrics.items():
+        group, _, name = key.rpartition('/')
+        groups.setdefault(group or 'all', {})[name] = value
+    columns = ('PSNR', 'SSIM', 'input_PSNR', 'input_SSIM')
+    rows = [f"{'weather':<12}" + ''.join(f'{c:>12}' for c in columns)]
+    for group in sorted(groups, key=lambda g: (g == 'all', g)):
+        values = groups[group]
+        if not any(c in values for c in columns):
+            continue
+        cells = ''.join(
+            f'{values[c]:>12.4f}' if c in values else f"{'-':>12}"
+            for c in columns)
+        rows.append(f'{group:<12}{cells}')
+    return '\n'.join(rows)
+
+
+def main() -> None:
+    args = parse_args()
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(
+            f'checkpoint {args.checkpoint!r} does not exist; pass a .pth file '
+            'written by tools/train.py (e.g. work_dirs/<config>/epoch_N.pth).')
+    cfg.load_from = args.checkpoint
+    if args.show_dir or args.out:
+        set_output_hook(cfg, args.show_dir, args.out)
+
+    check_data_roots(cfg, ['test_dataloader'])
+    setup_cpu_distributed(cfg, args.launcher)
+
+    if 'runner_type' not in cfg:
+        runner = Runner.from_cfg(cfg)
+    else:
+        runner = RUNNERS.build(cfg)
+    metrics = runner.test()
+
+    if is_main_process():
+        print('\n' + format_metrics(metrics))
+        if args.out:
+            os.makedirs(args.out, exist_ok=True)
+            with open(osp.join(args.out, 'metrics.json'), 'w') as f:
+                json.dump({k: float(v) for k, v in metrics.items()}, f,
+                          indent=2)
+
+
+if __name__ == '__main__':
+    main()
