@@ -13,12 +13,18 @@ import os
 import os.path as osp
 from typing import Dict, Optional
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.dist import is_main_process
 from mmengine.runner import Runner
 
 import mofme_mm  # noqa: F401  (registers modules, torch.load compat)
-from mofme_mm.engine.runner_setup import check_data_roots, setup_cpu_distributed
+from mofme_mm.engine.runner_setup import (
+    check_data_roots,
+    load_config,
+    parse_runner_args,
+    setup_cpu_distributed,
+    teardown_distributed,
+)
 from mofme_mm.registry import RUNNERS
 
 
@@ -37,26 +43,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--show-dir',
         help='directory to save input | restored | ground truth panels')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override some settings in the used config, the key-value pair '
-        'in xxx=yyy format will be merged into config file. If the value to '
-        'be overwritten is a list, it should be like key="[a,b]" or key=a,b '
-        'It also allows nested list/tuple values, e.g. key="[(a,b),(c,d)]" '
-        'Note that the quotation marks are necessary and that no white space '
-        'is allowed.')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    return parse_runner_args(parser)
 
 
 def set_output_hook(cfg: Config, show_dir: Optional[str] = None,
@@ -101,16 +88,7 @@ def format_metrics(metrics: Dict[str, float]) -> str:
 
 def main() -> None:
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    cfg = load_config(args)
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(
             f'checkpoint {args.checkpoint!r} does not exist; pass a .pth file '
@@ -135,6 +113,7 @@ def main() -> None:
             with open(osp.join(args.out, 'metrics.json'), 'w') as f:
                 json.dump({k: float(v) for k, v in metrics.items()}, f,
                           indent=2)
+    teardown_distributed()
 
 
 if __name__ == '__main__':

@@ -7,18 +7,80 @@
   wrapper without ``device_ids``.
 - Missing data: :func:`check_data_roots` names every missing ``data_root`` in
   the dataloaders with the exact ``--cfg-options`` key to point it elsewhere.
+- Shared command line: :func:`parse_runner_args` adds the ``--cfg-options`` /
+  ``--launcher`` / ``--local-rank`` arguments both tools take, and
+  :func:`load_config` reads the config and applies them and ``--work-dir``.
 """
+import argparse
 import os
 import os.path as osp
 from typing import Iterator, List, Tuple
 
 import torch
 import torch.distributed as dist
+from mmengine.config import Config, DictAction
 
 TOY_HINT = (
     'To try the pipeline without the real data, make the toy dataset with '
     '`python tools/dataset_converters/make_toy_cityscapes.py --out '
     'data/toy_cityscapes` and train configs/toy/mofme_raincityscapes_toy.py.')
+
+
+def parse_runner_args(
+        parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """Add the arguments shared by the tools, parse, and set ``LOCAL_RANK``.
+
+    Args:
+        parser (ArgumentParser): The tool's parser with its own arguments
+            (which must include ``config`` and ``--work-dir``).
+
+    Returns:
+        Namespace: The parsed arguments.
+    """
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override some settings in the used config, the key-value pair '
+        'in xxx=yyy format will be merged into config file. If the value to '
+        'be overwritten is a list, it should be like key="[a,b]" or key=a,b '
+        'It also allows nested list/tuple values, e.g. key="[(a,b),(c,d)]" '
+        'Note that the quotation marks are necessary and that no white space '
+        'is allowed.')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm'],
+        default='none',
+        help='job launcher')
+    # torchrun passes --local-rank (torch >= 2.0) or sets LOCAL_RANK.
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def load_config(args: argparse.Namespace) -> Config:
+    """Read ``args.config`` and apply the launcher, options and work dir.
+
+    Args:
+        args (Namespace): Arguments from :func:`parse_runner_args`.
+
+    Returns:
+        Config: The config, with ``work_dir`` defaulting to
+        ``./work_dirs/<config name>``.
+    """
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    return cfg
 
 
 def setup_cpu_distributed(cfg, launcher: str) -> bool:
@@ -49,6 +111,18 @@ def setup_cpu_distributed(cfg, launcher: str) -> bool:
             broadcast_buffers=False,
             find_unused_parameters=cfg.get('find_unused_parameters', False))
     return True
+
+
+def teardown_distributed() -> None:
+    """Leave the process group before the interpreter exits.
+
+    gloo's background threads still running at interpreter shutdown make
+    a rank abort ("terminate called without an active exception") after a
+    successful run; destroying the group first avoids that.
+    """
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
 
 
 def _data_roots(node, key: str) -> Iterator[Tuple[str, str]]:

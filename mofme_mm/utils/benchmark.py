@@ -6,7 +6,7 @@ config (``cfg.model.network`` when the model is a restorer wrapper, else
 
 Method (:func:`mofme_mm.utils.benchmark_runner.run_benchmark`):
 
-* the machine's fp32 matmul rate is measured first (median of several square
+* the machine's fp32 matmul rate is measured first (fastest of several square
   products), in the same process and thread setting as the models;
 * every network is built and warmed up, then the configs are timed
   round-robin (one step of each per round), so load changes on a shared
@@ -24,7 +24,6 @@ Method (:func:`mofme_mm.utils.benchmark_runner.run_benchmark`):
   FLOPs per CPU second over the matmul's), robust to other processes;
 * peak memory: see :mod:`mofme_mm.utils.peak_memory`.
 """
-import statistics
 import time
 from typing import Callable, Dict, List, Optional, Tuple
 
@@ -126,24 +125,28 @@ def time_round_robin(steps: Dict[str, Callable[[], None]], repeat: int,
     return times
 
 
-def matmul_gflops(size: int = 2048, repeat: int = 7,
+def matmul_gflops(size: int = 2048, repeat: int = 15,
                   device: str = 'cpu') -> Dict[str, float]:
     """Measure the fp32 rate of a square matrix product.
 
+    The fastest of ``repeat`` products is used: on a shared CPU the slower
+    ones measure the other processes (and MKL sometimes runs a product on
+    fewer threads than it was given), not what the machine can do.
+
     Args:
         size (int): Side of the square matrices. Defaults to 2048.
-        repeat (int): Timed products; medians are used. Defaults to 7.
+        repeat (int): Timed products. Defaults to 15.
         device (str): Torch device. Defaults to 'cpu'.
 
     Returns:
-        dict: ``wall``: ``2 * size**3 / median wall seconds / 1e9`` (GFLOP/s);
-        ``cpu``: the same per median process CPU second (all threads).
+        dict: ``wall``: ``2 * size**3 / fastest wall seconds / 1e9`` (GFLOP/s);
+        ``cpu``: the same per fastest process CPU second (all threads).
     """
     a = torch.randn(size, size, device=device)
     b = torch.randn(size, size, device=device)
     times = time_round_robin(dict(mm=lambda: torch.mm(a, b)), repeat, 1,
                              device)['mm']
-    return {kind: 2 * size**3 / statistics.median(values) / 1e9
+    return {kind: 2 * size**3 / min(values) / 1e9
             for kind, values in times.items()}
 
 

@@ -1,20 +1,17 @@
 """mmseg data preprocessor that deweathers the batch before normalising."""
-from typing import Any, Dict, Optional, Union
+from typing import Optional, Union
 
 import torch.nn as nn
 from mmseg.models.data_preprocessor import SegDataPreProcessor
 
-from mofme_mm.models.utils import (
-    build_restorer,
-    freeze_module,
-    raw_channel_order,
-    restore_inputs,
-)
 from mofme_mm.registry import MODELS
+
+from .deweather_mixin import DeweatherPreprocessorMixin
 
 
 @MODELS.register_module()
-class DeweatherSegDataPreProcessor(SegDataPreProcessor):
+class DeweatherSegDataPreProcessor(DeweatherPreprocessorMixin,
+                                   SegDataPreProcessor):
     """``SegDataPreProcessor`` with a deweathering restorer in front.
 
     The raw batch (pixel values in ``[0, 255]``) is handed to the restorer's
@@ -47,34 +44,7 @@ class DeweatherSegDataPreProcessor(SegDataPreProcessor):
                  input_channel_order: Optional[str] = None,
                  **kwargs) -> None:
         super().__init__(**kwargs)
-        self.restorer = build_restorer(restorer, restorer_checkpoint)
-        self.trainable = trainable
-        self.input_channel_order = raw_channel_order(
-            kwargs.get('bgr_to_rgb', False), kwargs.get('rgb_to_bgr', False),
-            input_channel_order)
-        if not trainable:
-            freeze_module(self.restorer)
-
-    def train(self, mode: bool = True) -> 'DeweatherSegDataPreProcessor':
-        """Set train mode, keeping a frozen restorer in eval mode."""
-        super().train(mode)
-        if not self.trainable:
-            self.restorer.eval()
-        return self
-
-    def forward(self, data: dict, training: bool = False) -> Dict[str, Any]:
-        """Restore ``data['inputs']``, then preprocess as mmseg does.
-
-        Args:
-            data (dict): Data sampled from the dataloader.
-            training (bool): Whether to enable training-time augmentation.
-
-        Returns:
-            dict: ``inputs`` (normalised restored batch) and ``data_samples``.
-        """
-        data = self.cast_data(data)
-        data['inputs'] = restore_inputs(
-            self.restorer, data['inputs'], self.input_channel_order,
-            with_grad=self.trainable)
-        return super().forward(data, training)
-
+        self._init_restorer(restorer, restorer_checkpoint, trainable,
+                            input_channel_order,
+                            kwargs.get('bgr_to_rgb', False),
+                            kwargs.get('rgb_to_bgr', False))
