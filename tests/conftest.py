@@ -35,14 +35,14 @@ def toy_allweather_root(tmp_path_factory) -> str:
     """A tiny All-Weather tree: ``allweather/{input,gt}`` + list files.
 
     ``allweather.txt`` mixes Outdoor-Rain style (``im_0001_s80_a04.png``),
-    Snow100K style (``snow_00001.jpg``) and RainDrop style (``0_rain.png``)
+    Snow100K style (``beautiful_smile_00001.jpg``) and RainDrop style (``0_rain.png``)
     names; ``test1.txt``, ``snowtest100k_L.txt`` and ``raindroptesta.txt``
     list 2 inputs each. Images are 48 x 40 (W x H). Read-only.
     """
     root = str(tmp_path_factory.mktemp('toy_allweather'))
     rng = np.random.default_rng(0)
     lists = dict(
-        allweather=['im_0001_s80_a04.png', 'snow_00001.jpg', '0_rain.png',
+        allweather=['im_0001_s80_a04.png', 'beautiful_smile_00001.jpg', '0_rain.png',
                     '1_rain.png'],
         test1=['im_0002_s85_a05.png', 'im_0003_s90_a06.png'],
         snowtest100k_L=['city_read_00001.jpg', 'city_read_00002.jpg'],

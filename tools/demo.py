@@ -66,8 +66,10 @@ def say(message: str) -> None:
 def ensure_toy_data(root: str, num_train: int, num_val: int,
                     seed: int) -> None:
     """Generate the toy Cityscapes tree at ``root`` unless it is there."""
-    if osp.isdir(osp.join(root, 'leftImg8bit_foggy')):
-        say(f'toy Cityscapes found at {root}')
+    parts = ('leftImg8bit', 'gtFine', 'leftImg8bit_rain', 'leftImg8bit_foggy')
+    if all(osp.isdir(osp.join(root, part)) for part in parts):
+        say(f'toy Cityscapes found at {root} (reused as it is: delete it to '
+            'regenerate with other --num-train / --num-val / --seed)')
         return
     from mofme_mm.datasets.synthesis import make_toy_cityscapes
     say(f'generating toy Cityscapes at {root} ({num_train} train / '

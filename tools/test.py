@@ -1,7 +1,8 @@
 """Test a deweathering model (mmseg's tools/test.py interface).
 
-Prints PSNR / SSIM per weather type for the restored images and for the
-un-restored inputs (the identity baseline).
+Prints the metrics per weather type: PSNR / SSIM for the restored images and
+for the un-restored inputs (the identity baseline) of a restoration config,
+mIoU / mAcc of a deweathering segmentation config.
 
 Example:
     python tools/test.py configs/toy/mofme_raincityscapes_toy.py \\
@@ -9,6 +10,7 @@ Example:
 """
 import argparse
 import json
+import numbers
 import os
 import os.path as osp
 from typing import Dict, Optional
@@ -48,39 +50,64 @@ def parse_args() -> argparse.Namespace:
 
 def set_output_hook(cfg: Config, show_dir: Optional[str] = None,
                     out: Optional[str] = None) -> None:
-    """Point the visualization hook at ``--show-dir`` and ``--out``."""
+    """Point the visualization hook at ``--show-dir`` and ``--out``.
+
+    Restoration configs get side-by-side panels (``--show-dir``) and the
+    restored images (``--out``) from ``RestorationVisualizationHook``. For an
+    mmseg / mmdet visualization hook, ``--show-dir`` follows their tools
+    (``draw=True`` and the visualizer's ``save_dir``).
+    """
     hooks = cfg.setdefault('default_hooks', {})
     hook = hooks.get('visualization') or dict(
         type='RestorationVisualizationHook')
-    if show_dir:
+    if not str(hook.get('type', '')).endswith('RestorationVisualizationHook'):
+        if out:
+            raise ValueError(
+                '--out saves restored images of a restoration config; this '
+                f"config's visualization hook is {hook.get('type')!r}. Use "
+                '--show-dir, or --cfg-options test_evaluator.output_dir=DIR '
+                'for the predictions of an mmseg metric.')
         hook['draw'] = True
-        hook['out_dir'] = show_dir
-    if out:
-        hook['pred_dir'] = out
+        cfg.setdefault('visualizer', {})['save_dir'] = show_dir
+    else:
+        if show_dir:
+            hook['draw'] = True
+            hook['out_dir'] = show_dir
+        if out:
+            hook['pred_dir'] = out
     hooks['visualization'] = hook
 
 
+METRIC_ORDER = ('PSNR', 'SSIM', 'input_PSNR', 'input_SSIM', 'aAcc', 'mIoU',
+                'mAcc')
+
+
 def format_metrics(metrics: Dict[str, float]) -> str:
-    """Table of restored vs. input PSNR / SSIM, one row per weather.
+    """Table of the metrics, one row per weather (``rain/PSNR`` -> rain).
+
+    Restoration runs show restored vs. input PSNR / SSIM, segmentation runs
+    aAcc / mIoU / mAcc; other metrics follow in name order.
 
     Args:
-        metrics (dict): Keys like ``PSNR``, ``input_SSIM``, ``rain/PSNR``.
+        metrics (dict): Keys like ``PSNR``, ``input_SSIM``, ``rain/mIoU``.
 
     Returns:
         str: A plain-text table.
     """
     groups = {}
     for key, value in metrics.items():
+        if not isinstance(value, numbers.Real):  # e.g. mmdet's copypaste str
+            continue
         group, _, name = key.rpartition('/')
         groups.setdefault(group or 'all', {})[name] = value
-    columns = ('PSNR', 'SSIM', 'input_PSNR', 'input_SSIM')
+    names = {name for values in groups.values() for name in values}
+    columns = [c for c in METRIC_ORDER if c in names] + sorted(
+        names - set(METRIC_ORDER))
     rows = [f"{'weather':<12}" + ''.join(f'{c:>12}' for c in columns)]
     for group in sorted(groups, key=lambda g: (g == 'all', g)):
         values = groups[group]
-        if not any(c in values for c in columns):
-            continue
         cells = ''.join(
-            f'{values[c]:>12.4f}' if c in values else f"{'-':>12}"
+            f'{float(values[c]):>12.4f}' if c in values else f"{'-':>12}"
             for c in columns)
         rows.append(f'{group:<12}{cells}')
     return '\n'.join(rows)
@@ -111,8 +138,8 @@ def main() -> None:
         if args.out:
             os.makedirs(args.out, exist_ok=True)
             with open(osp.join(args.out, 'metrics.json'), 'w') as f:
-                json.dump({k: float(v) for k, v in metrics.items()}, f,
-                          indent=2)
+                json.dump({k: float(v) for k, v in metrics.items()
+                           if isinstance(v, numbers.Real)}, f, indent=2)
     teardown_distributed()
 
 

@@ -55,7 +55,7 @@ meta_keys = ('img_path', 'seg_map_path', 'ori_shape', 'img_shape',
              'pad_shape', 'scale_factor', 'flip', 'flip_direction',
              'reduce_zero_label', 'weather')
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='mofme_mm.LoadInputImageFromFile'),
     dict(type='LoadAnnotations'),
     dict(
         type='RandomResize',
@@ -67,7 +67,7 @@ train_pipeline = [
     dict(type='PackSegInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='mofme_mm.LoadInputImageFromFile'),
     dict(type='LoadAnnotations'),
     dict(type='PackSegInputs', meta_keys=meta_keys),
 ]

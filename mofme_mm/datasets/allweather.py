@@ -11,14 +11,15 @@ from .base_paired_dataset import BasePairedDataset
 LIST_WEATHER: Tuple[Tuple[str, str], ...] = (
     ('snowtest100k', 'snow'), ('snow100k', 'snow'), ('raindroptest', 'raindrop'),
     ('raindrop', 'raindrop'), ('test1', 'rain'), ('outdoor', 'rain'))
-# Weather of one line of a mixed list (allweather.txt), first match wins.
+# Weather of one line of a mixed list (allweather.txt), first match wins. The
+# list mixes three sources: RainDrop (``0_rain.png``), Outdoor-Rain
+# (``im_0001_s80_a04.png``) and Snow100K, whose names carry no weather
+# (``beautiful_smile_00001.jpg``): what matches no rule is snow by default.
 PATH_WEATHER: Tuple[Tuple[str, str], ...] = (
-    (r'snow', 'snow'),
-    (r'raindrop', 'raindrop'),
-    (r'(^|/)[0-9]+_rain\.[a-z]+$', 'raindrop'),  # RainDrop: 0_rain.png
+    (r'(^|/)[0-9]+_rain\.[a-z]+$', 'raindrop'),  # RainDrop naming
     (r'(^|/)im_[0-9]+_s[0-9]+_a[0-9]+', 'rain'),  # Outdoor-Rain naming
-    (r'rain', 'rain'),
-    (r'fog|haze|hazy', 'fog'),
+    (r'(^|/)raindrop', 'raindrop'),  # a raindrop/ folder
+    (r'(^|/)snow', 'snow'),  # a snow/ folder or snow_ prefix
 )
 
 
@@ -46,7 +47,7 @@ def gt_path_of(path: str, input_dir: str = 'input', gt_dir: str = 'gt') -> str:
 def infer_weather(list_name: str, path: str,
                   list_rules: Sequence[Tuple[str, str]] = LIST_WEATHER,
                   path_rules: Sequence[Tuple[str, str]] = PATH_WEATHER,
-                  default: str = 'unknown') -> str:
+                  default: str = 'snow') -> str:
     """Weather of one All-Weather sample.
 
     Rule: a list whose file name starts with a ``list_rules`` prefix (the
@@ -60,7 +61,8 @@ def infer_weather(list_name: str, path: str,
         path (str): the line (input path).
         list_rules (Sequence[tuple]): ``(prefix, weather)`` pairs.
         path_rules (Sequence[tuple]): ``(regex, weather)`` pairs.
-        default (str): weather when nothing matches.
+        default (str): weather when nothing matches. Defaults to 'snow'
+            (the Snow100K part of allweather.txt).
 
     Returns:
         str: the weather name.
@@ -92,7 +94,7 @@ class AllWeatherDataset(BasePairedDataset):
             ``'snowtest100k_L.txt'``, ``'raindroptesta.txt'``, ``'test1.txt'``.
         weather (str | None): weather of every sample; None infers it.
         default_weather (str): weather of lines no rule matches. Defaults to
-            ``'unknown'``.
+            ``'snow'``: in allweather.txt these are the Snow100K images.
         input_dir (str): folder name of the inputs. Defaults to ``'input'``.
         gt_dir (str): folder name of the ground truths. Defaults to ``'gt'``.
         **kwargs: :class:`BasePairedDataset` arguments.
@@ -100,7 +102,7 @@ class AllWeatherDataset(BasePairedDataset):
 
     def __init__(self, ann_file: str = 'allweather.txt',
                  weather: Optional[str] = None,
-                 default_weather: str = 'unknown', input_dir: str = 'input',
+                 default_weather: str = 'snow', input_dir: str = 'input',
                  gt_dir: str = 'gt', **kwargs) -> None:
         self.default_weather = default_weather
         self.input_dir = input_dir

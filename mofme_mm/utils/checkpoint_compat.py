@@ -68,11 +68,14 @@ def _allowed_globals() -> dict:
 class _CheckpointUnpickler(pickle.Unpickler):
     """Unpickler that only resolves the globals of ``_allowed_globals``."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._allowed = _allowed_globals()  # once per file, not per global
+
     def find_class(self, module: str, name: str):
-        allowed = _allowed_globals()
         key = f'{module}.{name}'
-        if key in allowed:
-            return allowed[key]
+        if key in self._allowed:
+            return self._allowed[key]
         raise pickle.UnpicklingError(
             f'The checkpoint needs the global "{key}", which mofme_mm does not '
             'load. If you trust the file, register the type with '

@@ -74,7 +74,8 @@ def model_complexity(network: nn.Module,
                 and mc_router]
     for module in switched:
         module.mc_at_test = True
-    inputs = torch.rand(batch_size, 3, *shape)
+    inputs = torch.rand(batch_size, 3, *shape,
+                        device=next(network.parameters()).device)
     try:
         with torch.no_grad():
             analyzer = FlopAnalyzer(_ImageOnly(network), (inputs, ))

@@ -7,6 +7,8 @@ from typing import Dict, List, Optional
 import numpy as np
 import torch
 
+from mofme_mm.models.layers.sparse_dispatch import dense_routing_matrix
+
 
 def dense_routing(weights: torch.Tensor, indices: torch.Tensor,
                   num_experts: int) -> torch.Tensor:
@@ -23,8 +25,7 @@ def dense_routing(weights: torch.Tensor, indices: torch.Tensor,
     if indices.numel() and int(indices.max()) >= num_experts:
         raise ValueError(f'routing index {int(indices.max())} >= num_experts='
                          f'{num_experts}: pass the num_experts of the network.')
-    dense = weights.new_zeros(*weights.shape[:-1], num_experts)
-    return dense.scatter_add_(-1, indices.long(), weights)
+    return dense_routing_matrix(weights, indices.long(), num_experts)
 
 
 def routing_features(routing: List[Dict[str, torch.Tensor]], num_experts: int,

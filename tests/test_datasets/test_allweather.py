@@ -16,9 +16,10 @@ def test_gt_path_replaces_the_input_folder_only():
 
 @pytest.mark.parametrize('list_name, path, weather', [
     ('allweather.txt', './allweather/input/im_0001_s80_a04.png', 'rain'),
-    ('allweather.txt', './allweather/input/snow_00001.jpg', 'snow'),
+    ('allweather.txt', './allweather/input/beautiful_smile_00001.jpg', 'snow'),
+    ('allweather.txt', './allweather/input/train_station_00002.jpg', 'snow'),
     ('allweather.txt', './allweather/input/0_rain.png', 'raindrop'),
-    ('allweather.txt', './allweather/input/beautiful_00001.jpg', 'unknown'),
+    ('allweather.txt', './data/snow/input/x.png', 'snow'),
     ('snowtest100k_L.txt', './x/input/city_read_00001.jpg', 'snow'),
     ('raindroptesta.txt', './x/input/2_rain.png', 'raindrop'),
     ('test1.txt', './x/input/im_0002_s85_a05.png', 'rain'),

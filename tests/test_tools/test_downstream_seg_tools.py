@@ -81,9 +81,14 @@ def test_train_and_test_report_per_weather_iou(tiny_seg_config, tools):
                for k in state)
     assert any(k.startswith('backbone.') for k in state)
 
+    show_dir = tmp / f'show_{tools}'
     tested = run([osp.join(tool_dir, 'test.py'), config, str(checkpoint),
-                  '--work-dir', str(tmp / f'test_{tools}')])
+                  '--work-dir', str(tmp / f'test_{tools}'),
+                  '--show-dir', str(show_dir), '--cfg-options',
+                  'default_hooks.visualization.interval=1'])
     assert tested.returncode == 0, tested.stderr[-3000:]
+    assert list(show_dir.rglob('*.png')), 'no prediction drawn into --show-dir'
+
     found = {(w, m) for w, m, _ in METRIC_RE.findall(tested.stdout +
                                                       tested.stderr)}
     assert found == {('rain', 'mIoU'), ('rain', 'mAcc'), ('fog', 'mIoU'),

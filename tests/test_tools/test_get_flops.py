@@ -59,7 +59,7 @@ def test_mc_router_counts_the_batched_mc_product(tmp_path):
     tool = _load_tool()
     cfg = _tiny_config(tmp_path, 'uar', dict(type='fme', num_experts=8,
                                              top_k=2), router='uar')
-    net = tool.build_network(tool.Config.fromfile(cfg))
+    net = tool.build_network(str(cfg))
     plain = model_complexity(net, (16, 16))
     mc = model_complexity(net, (16, 16), mc_router=True)
     assert (mc['gmacs'] - plain['gmacs']) * 1e9 == pytest.approx(
@@ -72,6 +72,10 @@ def test_mc_router_counts_the_batched_mc_product(tmp_path):
     ('configs/ablation/vit_allweather.py', 8.71, 34.93),
     ('configs/ablation/moe-vit_allweather.py', 44.19, 37.06),
     ('configs/mofme_allweather.py', 18.53, 36.37),
+    ('configs/ablation/moe-vit-fme_allweather.py', 18.53, 36.26),
+    ('configs/ablation/moe-vit-uar_allweather.py', 44.19, 37.17),
+    ('configs/scaling/mofme_e64_allweather.py', 47.1, 37.43),
+    ('configs/scaling/mofme_e128_allweather.py', 85.2, 37.43),
 ])
 def test_paper_rows_within_five_percent(config, params_m, gmacs, capsys):
     stats = _load_tool().main([str(ROOT / config), '--shape', '240', '240'])

@@ -2,8 +2,8 @@
 
 Example::
 
-    python tools/analysis/benchmark.py configs/ablation/vit_baseline.py \\
-        configs/ablation/mofme_e16.py --threads 2 --repeat 10 --json
+    python tools/analysis/benchmark.py configs/ablation/vit_allweather.py \\
+        configs/mofme_allweather.py --threads 2 --repeat 10 --json
 
 All configs are measured in one process: first the machine's fp32 matmul
 rate, then every network round-robin (see ``mofme_mm/utils/benchmark.py``

@@ -16,9 +16,7 @@ test time and costs a plain router.
 import argparse
 import json
 
-from mmengine.config import Config
-
-from mofme_mm.registry import MODELS
+from mofme_mm.utils.benchmark import build_network
 from mofme_mm.utils.complexity import model_complexity
 
 
@@ -36,20 +34,9 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def build_network(cfg: Config):
-    """Build ``cfg.model.network`` (or ``cfg.model``) in the mofme_mm scope."""
-    import mofme_mm  # noqa: F401  (registers the modules)
-    if 'model' not in cfg:
-        raise ValueError('the config has no `model`; pass a model config.')
-    model_cfg = cfg.model
-    net_cfg = model_cfg.get('network', model_cfg)
-    return MODELS.build(net_cfg)
-
-
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    cfg = Config.fromfile(args.config)
-    stats = model_complexity(build_network(cfg), tuple(args.shape),
+    stats = model_complexity(build_network(args.config), tuple(args.shape),
                              mc_router=args.mc_router)
     stats = dict(config=args.config, shape=list(args.shape), **stats)
     if args.json:

@@ -92,11 +92,11 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, np.ndarray]:
     cfg = Config.fromfile(args.config)
     cfg.merge_from_dict(args.cfg_options)
     model = MODELS.build(cfg.model)
-    load_checkpoint(model, args.checkpoint, map_location='cpu')
+    load_checkpoint(model, args.checkpoint, map_location='cpu', strict=True)
     model.eval()
     network = getattr(model, 'network', model)
-    num_experts = cfg.model.get('network', cfg.model).get('ffn_cfg', {}).get(
-        'num_experts')
+    num_experts = next((m.num_experts for m in network.modules()
+                        if hasattr(m, 'num_experts')), None)
     if not num_experts:
         raise ValueError(f'{args.config}: model network has no ffn_cfg.num_experts;'
                          ' router_tsne needs an MoE/MoFME config.')

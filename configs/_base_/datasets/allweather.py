@@ -7,7 +7,7 @@ data_root = 'data/allweather'
 crop_size = (256, 256)
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadInputImageFromFile'),
     dict(type='LoadGTImageFromFile'),
     dict(type='PairedRandomCrop', crop_size=crop_size),
     dict(type='PairedRandomFlip', prob=0.5),
@@ -15,7 +15,7 @@ train_pipeline = [
     dict(type='PackRestorationInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadInputImageFromFile'),
     dict(type='LoadGTImageFromFile'),
     dict(type='PackRestorationInputs'),
 ]

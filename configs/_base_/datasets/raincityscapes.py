@@ -6,7 +6,7 @@ data_root = 'data/cityscapes'
 crop_size = (256, 256)
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadInputImageFromFile'),
     dict(type='LoadGTImageFromFile'),
     dict(type='PairedRandomCrop', crop_size=crop_size),
     dict(type='PairedRandomFlip', prob=0.5),
@@ -15,7 +15,7 @@ train_pipeline = [
 ]
 # Full 2048 x 1024 frames: the model restores them tile by tile (test_cfg).
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadInputImageFromFile'),
     dict(type='LoadGTImageFromFile'),
     dict(type='PackRestorationInputs'),
 ]

@@ -9,7 +9,7 @@ data_root = 'data/toy_cityscapes'
 crop_size = (64, 64)
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadInputImageFromFile'),
     dict(type='LoadGTImageFromFile'),
     dict(type='PairedRandomCrop', crop_size=crop_size),
     dict(type='PairedRandomFlip', prob=0.5),

@@ -12,7 +12,7 @@ weather_seg_meta_keys = ('img_path', 'seg_map_path', 'ori_shape', 'img_shape',
                          'flip_direction', 'reduce_zero_label', 'weather')
 weather_seg_crop_size = (512, 1024)
 weather_seg_train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='mofme_mm.LoadInputImageFromFile'),
     dict(type='LoadAnnotations'),
     dict(
         type='RandomResize',
@@ -25,7 +25,7 @@ weather_seg_train_pipeline = [
     dict(type='PackSegInputs', meta_keys=weather_seg_meta_keys),
 ]
 weather_seg_test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='mofme_mm.LoadInputImageFromFile'),
     dict(type='Resize', scale=(2048, 1024), keep_ratio=True),
     dict(type='LoadAnnotations'),
     dict(type='PackSegInputs', meta_keys=weather_seg_meta_keys),

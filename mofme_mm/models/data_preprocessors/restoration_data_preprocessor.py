@@ -35,7 +35,7 @@ class RestorationDataPreprocessor(ImgDataPreprocessor):
     flips BGR to RGB, divides by 255 and pads mixed sizes to a common shape
     (bottom/right, ``pad_value``); this class converts each sample's
     ``gt_img`` the same way (left unpadded) and records the unpadded size as
-    ``img_shape`` and the batch size as ``pad_shape`` in the metainfo.
+    ``img_shape`` and the padded batch size (H, W) as ``pad_shape``.
 
     Args:
         pad_size_divisor (int): Pad the batch to a multiple of this.

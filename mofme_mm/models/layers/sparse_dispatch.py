@@ -47,17 +47,22 @@ def group_by_expert(weights: Tensor, indices: Tensor,
 
 def _grouped_addmm(x: Tensor, weight: Tensor, bias: Optional[Tensor],
                    counts: List[int]) -> Tensor:
-    """``out[rows of e] = x[rows of e] @ weight[e] (+ bias[e])``, used experts."""
+    """``out[rows of e] = x[rows of e] @ weight[e] (+ bias[e])``, used experts.
+
+    Only the used experts' weights are cast to ``x.dtype`` (under autocast), so
+    the cost never grows with the experts that received no rows.
+    """
     out = x.new_empty(x.shape[0], weight.shape[-1])
     start = 0
     for e, n in enumerate(counts):
         if n:
             stop = start + n
             if bias is None:
-                torch.mm(x[start:stop], weight[e], out=out[start:stop])
+                torch.mm(x[start:stop], weight[e].to(x.dtype),
+                         out=out[start:stop])
             else:
-                torch.addmm(bias[e], x[start:stop], weight[e],
-                            out=out[start:stop])
+                torch.addmm(bias[e].to(x.dtype), x[start:stop],
+                            weight[e].to(x.dtype), out=out[start:stop])
             start = stop
     return out
 
@@ -77,14 +82,12 @@ class _GroupedLinear(torch.autograd.Function):
         ctx.counts = counts
         ctx.has_bias = bias is not None
         ctx.param_dtype = weight.dtype
-        bias = None if bias is None else bias.to(x.dtype)
-        return _grouped_addmm(x, weight.to(x.dtype), bias, counts)
+        return _grouped_addmm(x, weight, bias, counts)
 
     @staticmethod
     def backward(ctx, grad_out: Tensor):
         x, weight = ctx.saved_tensors
         grad_out = grad_out.to(x.dtype).contiguous()
-        w = weight.to(x.dtype)
         grad_x = torch.empty_like(x) if ctx.needs_input_grad[0] else None
         grad_w = (torch.zeros(weight.shape, dtype=x.dtype, device=x.device)
                   if ctx.needs_input_grad[1] else None)
@@ -97,7 +100,7 @@ class _GroupedLinear(torch.autograd.Function):
             stop = start + n
             g = grad_out[start:stop]
             if grad_x is not None:
-                torch.mm(g, w[e].t(), out=grad_x[start:stop])
+                torch.mm(g, weight[e].to(x.dtype).t(), out=grad_x[start:stop])
             if grad_w is not None:
                 torch.mm(x[start:stop].t(), g, out=grad_w[e])
             if grad_b is not None:
@@ -136,8 +139,7 @@ def grouped_linear(x: Tensor, weight: Tensor, bias: Optional[Tensor],
     if torch.is_grad_enabled() and (x.requires_grad or any(
             p.requires_grad for p in params)):
         return _GroupedLinear.apply(x, weight, bias, counts)
-    bias = None if bias is None else bias.to(x.dtype)
-    return _grouped_addmm(x, weight.to(x.dtype), bias, counts)
+    return _grouped_addmm(x, weight, bias, counts)
 
 
 def combine(values: Tensor, groups: ExpertGroups, num_tokens: int) -> Tensor:
