@@ -39,6 +39,38 @@ def test_sparse_equals_dense(cls, num_experts, top_k):
 
 
 @pytest.mark.parametrize('cls', [MoEFFN, FMEFFN])
+def test_sparse_equals_dense_with_uncertainty_router(cls):
+    torch.manual_seed(0)
+    layer = cls(16, 24, num_experts=8, top_k=2,
+                router_cfg=dict(type='uar', dropout=0.3, num_samples=5))
+    layer.train()
+    x = torch.randn(2, 7, 16, requires_grad=True)
+    torch.manual_seed(1)  # the same Monte-Carlo dropout masks for both paths
+    y_s, aux_s, g_s = _grads(layer, x, layer.forward)
+    torch.manual_seed(1)
+    y_d, aux_d, g_d = _grads(layer, x, layer.forward_dense)
+    assert torch.equal(aux_s['indices'], aux_d['indices'])
+    torch.testing.assert_close(y_s, y_d, atol=1e-5, rtol=1e-5)
+    for a, b in zip(g_s, g_d):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize('cls', [MoEFFN, FMEFFN])
+def test_sparse_equals_dense_under_bf16_autocast(cls):
+    torch.manual_seed(0)
+    layer = cls(16, 24, num_experts=16, top_k=2)
+    x = torch.randn(2, 7, 16)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        y_s, aux_s = layer(x)
+        y_d, aux_d = layer.forward_dense(x)
+    assert torch.equal(aux_s['indices'], aux_d['indices'])
+    torch.testing.assert_close(y_s.float(), y_d.float(), atol=5e-2, rtol=5e-2)
+    y_s.float().sum().backward()
+    assert all(p.grad is None or p.grad.dtype == p.dtype
+               for p in layer.parameters())
+
+
+@pytest.mark.parametrize('cls', [MoEFFN, FMEFFN])
 def test_gradients_reach_selected_experts_only(cls):
     torch.manual_seed(0)
     layer = cls(8, 16, num_experts=16, top_k=2)
