@@ -4,17 +4,15 @@ from typing import List, Optional, Sequence
 
 from mofme_mm.registry import DATASETS
 
-from .base_paired_dataset import BasePairedDataset
 from .cityscapes_naming import (
     CLEAN_DIR,
-    CLEAN_SUFFIX,
     FOG_DIR,
     LABEL_DIR,
-    LABEL_SUFFIX,
     read_refined_list,
     scan_fog_images,
 )
 from .pair_checks import SYNTH_HINT, TOY_HINT
+from .weathered_cityscapes import WeatheredCityscapesDataset
 
 
 def fog_prefix(split: str) -> dict:
@@ -34,7 +32,7 @@ def refined_filter(samples: List[dict], data_root: str, refined_list: str,
 
 
 @DATASETS.register_module()
-class FoggyCityscapesDataset(BasePairedDataset):
+class FoggyCityscapesDataset(WeatheredCityscapesDataset):
     """Foggy Cityscapes frames with their clean frame and gtFine label.
 
     Layout (``data_root``)::
@@ -73,23 +71,10 @@ class FoggyCityscapesDataset(BasePairedDataset):
                  refined_list: Optional[str] = None,
                  with_seg_map: bool = True, weather: str = 'fog',
                  data_prefix: Optional[dict] = None, **kwargs) -> None:
-        self.split = split
         self.betas = list(betas) if betas is not None else None
         self.refined_list = refined_list
-        self.with_seg_map = with_seg_map
-        if data_prefix is None:
-            data_prefix = fog_prefix(split)
-            if not with_seg_map:
-                data_prefix.pop('seg_map_path')
-        super().__init__(weather=weather, data_prefix=data_prefix, **kwargs)
-
-    @property
-    def pair_keys(self) -> Sequence[str]:
-        return ('gt_path', 'seg_map_path') if self.with_seg_map else (
-            'gt_path', )
-
-    def required_dirs(self) -> dict:
-        return dict(inputs=self.data_prefix['img_path'])
+        super().__init__(split, fog_prefix(split), with_seg_map, weather,
+                         data_prefix=data_prefix, **kwargs)
 
     def describe_filters(self) -> str:
         return f' with betas={self.betas}, refined_list={self.refined_list}'
@@ -99,14 +84,4 @@ class FoggyCityscapesDataset(BasePairedDataset):
         if self.refined_list:
             samples = refined_filter(samples, self.data_root,
                                      self.refined_list, self.split)
-        for info in samples:
-            city, frame_id = info['city'], info['frame_id']
-            info['gt_path'] = osp.join(self.data_prefix['gt_path'], city,
-                                       frame_id + CLEAN_SUFFIX)
-            if self.with_seg_map:
-                info['seg_map_path'] = osp.join(
-                    self.data_prefix['seg_map_path'], city,
-                    frame_id + LABEL_SUFFIX)
-                info.update(reduce_zero_label=False, seg_fields=[],
-                            label_map=None)
-        return samples
+        return [self.add_pairs(info) for info in samples]

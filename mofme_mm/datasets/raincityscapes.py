@@ -1,19 +1,16 @@
 """RainCityscapes (Hu et al., CVPR 2019) as a paired restoration dataset."""
-import os.path as osp
 from typing import List, Optional, Sequence
 
 from mofme_mm.registry import DATASETS
 
-from .base_paired_dataset import BasePairedDataset
 from .cityscapes_naming import (
     CLEAN_DIR,
-    CLEAN_SUFFIX,
     LABEL_DIR,
-    LABEL_SUFFIX,
     RAIN_DIR,
     scan_rain_images,
 )
 from .pair_checks import SYNTH_HINT, TOY_HINT
+from .weathered_cityscapes import WeatheredCityscapesDataset
 
 
 def rain_prefix(split: str) -> dict:
@@ -24,7 +21,7 @@ def rain_prefix(split: str) -> dict:
 
 
 @DATASETS.register_module()
-class RainCityscapesDataset(BasePairedDataset):
+class RainCityscapesDataset(WeatheredCityscapesDataset):
     """Rainy Cityscapes frames with their clean frame and gtFine label.
 
     Layout (``data_root``)::
@@ -62,40 +59,17 @@ class RainCityscapesDataset(BasePairedDataset):
                  patterns: Optional[Sequence[int]] = None,
                  with_seg_map: bool = True, weather: str = 'rain',
                  data_prefix: Optional[dict] = None, **kwargs) -> None:
-        self.split = split
         self.params = [tuple(p) for p in params] if params is not None \
             else None
         self.patterns = list(patterns) if patterns is not None else None
-        self.with_seg_map = with_seg_map
-        if data_prefix is None:
-            data_prefix = rain_prefix(split)
-            if not with_seg_map:
-                data_prefix.pop('seg_map_path')
-        super().__init__(weather=weather, data_prefix=data_prefix, **kwargs)
-
-    @property
-    def pair_keys(self) -> Sequence[str]:
-        return ('gt_path', 'seg_map_path') if self.with_seg_map else (
-            'gt_path', )
-
-    def required_dirs(self) -> dict:
-        return dict(inputs=self.data_prefix['img_path'])
+        super().__init__(split, rain_prefix(split), with_seg_map, weather,
+                         data_prefix=data_prefix, **kwargs)
 
     def describe_filters(self) -> str:
         return f' with params={self.params}, patterns={self.patterns}'
 
     def parse_samples(self) -> List[dict]:
-        samples = []
-        for info in scan_rain_images(self.data_prefix['img_path'],
-                                     self.params, self.patterns):
-            city, frame_id = info['city'], info['frame_id']
-            info['gt_path'] = osp.join(self.data_prefix['gt_path'], city,
-                                       frame_id + CLEAN_SUFFIX)
-            if self.with_seg_map:
-                info['seg_map_path'] = osp.join(
-                    self.data_prefix['seg_map_path'], city,
-                    frame_id + LABEL_SUFFIX)
-                info.update(reduce_zero_label=False, seg_fields=[],
-                            label_map=None)
-            samples.append(info)
-        return samples
+        return [
+            self.add_pairs(info) for info in scan_rain_images(
+                self.data_prefix['img_path'], self.params, self.patterns)
+        ]
