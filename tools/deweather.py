@@ -1,9 +1,31 @@
 """Restore weathered images, folders of images or videos with a trained model.
 
 Full frames are restored tile by tile (the model's ``test_cfg`` when it
-tiles, otherwise 256 x 256 tiles), so any frame size works and memory stays
-bounded by the tile batch. Every output has the size of its input. Files
-that cannot be read are reported at the end and make the exit code non-zero.
+tiles, otherwise 256 x 256 tiles; ``--tile-*`` override it), so any frame
+size works and memory stays bounded by the tile batch. The work is done by
+:class:`mofme_mm.apis.MoFMEInferencer`.
+
+Outputs, under ``--out-dir``, mirror the inputs: each input's path is taken
+relative to the deepest folder holding all inputs (a folder input counts from
+its parent, so its name is kept): ``frames/`` -> ``OUT/frames/0001.png``;
+``d1/frames d2/frames`` -> ``OUT/d1/frames/...``, ``OUT/d2/frames/...``;
+``a/0001.png b/0001.png`` -> ``OUT/a/0001.png``, ``OUT/b/0001.png``. Every
+output keeps its input's file name and format (16-bit stays 16-bit, grey stays
+grey, alpha is kept; JPEG is written at quality 95, WebP lossless); a video
+keeps its container (mp4, m4v, mov, mkv: mp4v; avi: MJPG; webm: VP8), other
+containers get ``.mp4`` appended. Hidden files (``.name``) in folders are
+skipped; a file listed twice is restored once.
+
+Guarantees: no input is ever overwritten (a run whose outputs would replace
+inputs, or where two inputs would share an output, is refused before
+anything is restored); the output folder is checked once, up front; every
+file is written to a temporary name and renamed when complete, so an
+interrupted run leaves no half-written file; a truncated image (JPEG without
+its end marker, PNG without IEND...) or a video that yields fewer frames than
+its container announces is reported as failed, not restored. Failed inputs
+are listed at the end and make the exit code 1; the printed count is the
+number of files written. Setup errors (bad flags, a config that is not a
+restorer, an unusable output folder, clashing outputs) exit with code 2.
 
 Examples:
     python tools/deweather.py rainy.png --config CFG --checkpoint CKPT \\
@@ -12,201 +34,151 @@ Examples:
         --checkpoint CKPT --out-dir restored/ --tile-overlap 32
 """
 import argparse
-import os
 import os.path as osp
 import sys
-from typing import List, Tuple
+from typing import List, Optional
 
-import cv2
-import numpy as np
 import torch
-from mmengine.config import Config
-from mmengine.registry import DefaultScope
-from mmengine.runner import load_checkpoint
-from tqdm import tqdm
 
-import mofme_mm  # noqa: F401  (registers modules, torch.load compat)
-from mofme_mm.models.restorers import check_test_cfg
-from mofme_mm.registry import MODELS
-from mofme_mm.visualization import to_bgr_uint8
-
-IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp')
-VIDEO_EXTS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v', '.mpg',
-              '.mpeg')
+from mofme_mm.apis import (
+    MoFMEInferencer,
+    check_device,
+    collect_inputs,
+    load_restorer_config,
+    plan_outputs,
+    tiling_cfg,
+)
+from mofme_mm.utils.output_guard import check_writable_dir
 
 
-def parse_args(argv=None) -> argparse.Namespace:
+def _int_type(minimum: int, what: str):
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < minimum:
+            raise argparse.ArgumentTypeError(
+                f'must be an integer >= {minimum} ({what}), got {text!r}')
+        return value
+
+    return parse
+
+
+def _device_type(text: str) -> str:
+    try:
+        check_device(text, fix='pass --device cpu')
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+    return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line parser (flags validated as they are parsed)."""
     parser = argparse.ArgumentParser(
         description='Deweather images, image folders or videos')
     parser.add_argument(
         'inputs', nargs='+', help='image files, folders and/or video files')
-    parser.add_argument('--config', required=True, help='model config file')
+    parser.add_argument('--config', required=True,
+                        help='restorer config file (its model is a '
+                        'DeweatherRestorer)')
     parser.add_argument(
         '--checkpoint', required=True, help='checkpoint written by training')
     parser.add_argument(
-        '--out-dir', required=True, help='folder for the restored outputs')
+        '--out-dir', required=True,
+        help='folder for the restored outputs (must not hold the inputs)')
     parser.add_argument(
-        '--device',
+        '--device', type=_device_type,
         default='cuda' if torch.cuda.is_available() else 'cpu',
         help='torch device (default: cuda when available, else cpu)')
     parser.add_argument(
-        '--tile-size', type=int, help='tile side (default: config or 256)')
+        '--tile-size', type=_int_type(1, 'pixels per tile side, e.g. 256'),
+        help='tile side (default: config or 256)')
     parser.add_argument(
         '--tile-overlap',
-        type=int,
+        type=_int_type(0, 'pixels shared by neighbouring tiles, at most '
+                       'half the tile size'),
         help='overlap of neighbouring tiles, blended smoothly (default: '
         'config or 0, the paper\'s non-overlapping tiles)')
     parser.add_argument(
-        '--tile-batch-size',
-        type=int,
+        '--tile-batch-size', type=_int_type(1, 'tiles per forward pass'),
         help='tiles per forward pass (default: config or 8)')
-    return parser.parse_args(argv)
+    return parser
 
 
-def collect_jobs(inputs: List[str]) -> Tuple[list, list]:
-    """Split the inputs into ``(kind, path, output stem)`` jobs and failures.
-
-    Args:
-        inputs (list[str]): Files or folders (searched recursively).
-
-    Returns:
-        tuple[list, list]: Jobs ``('image' | 'video', path, rel_stem)`` and
-        failures ``(path, reason)``.
-    """
-    jobs, failures = [], []
-    for item in inputs:
-        if osp.isdir(item):
-            found = []
-            for root, _, files in os.walk(item):
-                for name in sorted(files):
-                    ext = osp.splitext(name)[1].lower()
-                    path = osp.join(root, name)
-                    rel = osp.splitext(osp.relpath(path, item))[0]
-                    rel = osp.join(osp.basename(osp.normpath(item)), rel)
-                    if ext in IMAGE_EXTS:
-                        found.append(('image', path, rel))
-                    elif ext in VIDEO_EXTS:
-                        found.append(('video', path, rel))
-            if not found:
-                failures.append((item, 'folder holds no images or videos'))
-            jobs.extend(sorted(found, key=lambda job: job[1]))
-        elif osp.isfile(item):
-            ext = osp.splitext(item)[1].lower()
-            kind = 'video' if ext in VIDEO_EXTS else 'image'
-            jobs.append((kind, item, osp.splitext(osp.basename(item))[0]))
-        else:
-            failures.append((item, 'no such file or folder'))
-    return jobs, failures
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    """Parse the command line (``argv`` defaults to ``sys.argv[1:]``)."""
+    return build_parser().parse_args(argv)
 
 
-def build_model(config: str, checkpoint: str, device: str,
-                tile_args: dict) -> torch.nn.Module:
-    """Build the restorer of ``config``, load weights and set up tiling."""
-    cfg = Config.fromfile(config)
-    if 'model' not in cfg:
-        raise KeyError(f'config {config!r} has no `model` field.')
-    if not osp.isfile(checkpoint):
-        raise FileNotFoundError(f'checkpoint {checkpoint!r} does not exist.')
-    with DefaultScope.overwrite_default_scope('mofme_mm'):
-        model = MODELS.build(cfg.model)
-    load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
-    if not hasattr(model, 'restore'):
-        raise TypeError(f'{type(model).__name__} has no restore(); use a '
-                        'DeweatherRestorer config.')
-    test_cfg = dict(getattr(model, 'test_cfg', None) or {})
-    if test_cfg.get('mode') != 'tile':
-        test_cfg = dict(mode='tile')
-    test_cfg.update({k: v for k, v in tile_args.items() if v is not None})
-    model.test_cfg = check_test_cfg(test_cfg)
-    return model.to(device).eval()
-
-
-@torch.no_grad()
-def restore_frame(model: torch.nn.Module, frame: np.ndarray,
-                  device: str) -> np.ndarray:
-    """Restore one uint8 BGR ``(H, W, 3)`` frame; same size and type out."""
-    rgb = torch.from_numpy(np.ascontiguousarray(frame[..., ::-1]))
-    images = rgb.permute(2, 0, 1)[None].to(device).float() / 255.0
-    restored = to_bgr_uint8(model.restore(images)[0])
-    if restored.shape != frame.shape:
-        raise RuntimeError(f'restored frame is {restored.shape}, input '
-                           f'{frame.shape}.')
-    return restored
-
-
-def restore_image(model, path: str, out_path: str, device: str) -> None:
-    frame = cv2.imread(path, cv2.IMREAD_COLOR)
-    if frame is None:
-        raise OSError('cannot read the image (unsupported or corrupt)')
-    os.makedirs(osp.dirname(out_path) or '.', exist_ok=True)
-    if not cv2.imwrite(out_path, restore_frame(model, frame, device)):
-        raise OSError(f'cannot write {out_path}')
-
-
-def restore_video(model, path: str, out_path: str, device: str) -> int:
-    capture = cv2.VideoCapture(path)
-    if not capture.isOpened():
-        raise OSError('cannot open the video')
-    fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
-    total = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) or None
-    writer = None
-    frames = 0
+def _tile_cfg(parser: argparse.ArgumentParser, args, model_cfg) -> dict:
+    """The tiling of the run, with errors naming the flags."""
+    config_cfg = dict(model_cfg.get('test_cfg') or {})
+    tile_size = args.tile_size or (config_cfg.get('tile_size', 256) if
+                                   config_cfg.get('mode') == 'tile' else 256)
+    overlap = (args.tile_overlap if args.tile_overlap is not None else
+               config_cfg.get('tile_overlap', 0))
+    if isinstance(overlap, int) and isinstance(tile_size, int) and (
+            2 * overlap > tile_size):
+        source = ('--tile-size' if args.tile_size else
+                  f'the tile size of {args.config}')
+        parser.error(f'--tile-overlap {overlap} must be at most half the '
+                     f'tile size ({tile_size}, {source}): lower '
+                     '--tile-overlap or raise --tile-size')
     try:
-        with tqdm(total=total, desc=osp.basename(path), unit='frame',
-                  leave=False) as bar:
-            while True:
-                ok, frame = capture.read()
-                if not ok:
-                    break
-                if writer is None:
-                    os.makedirs(osp.dirname(out_path) or '.', exist_ok=True)
-                    height, width = frame.shape[:2]
-                    writer = cv2.VideoWriter(
-                        out_path, cv2.VideoWriter_fourcc(*'mp4v'), fps,
-                        (width, height))
-                    if not writer.isOpened():
-                        raise OSError(f'cannot write {out_path}')
-                writer.write(restore_frame(model, frame, device))
-                frames += 1
-                bar.update(1)
-    finally:
-        capture.release()
-        if writer is not None:
-            writer.release()
-    if frames == 0:
-        raise OSError('the video holds no readable frames')
-    return frames
+        return tiling_cfg(config_cfg, tile_size, args.tile_overlap,
+                          args.tile_batch_size, force_tile=True)
+    except (KeyError, ValueError) as error:
+        parser.error(f'--config {args.config}: {error}')
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
-    jobs, failures = collect_jobs(args.inputs)
-    model = build_model(
-        args.config, args.checkpoint, args.device,
-        dict(tile_size=args.tile_size, tile_overlap=args.tile_overlap,
-             tile_batch_size=args.tile_batch_size))
-    done = 0
-    used = set()
-    for kind, path, stem in tqdm(jobs, desc='deweather', unit='file'):
-        ext = '.mp4' if kind == 'video' else '.png'
-        out_path = osp.join(args.out_dir, stem + ext)
-        if out_path in used:  # e.g. a.jpg next to a.png: keep both
-            source_ext = osp.splitext(path)[1].lstrip('.')
-            out_path = osp.join(args.out_dir, f'{stem}_{source_ext}{ext}')
-        used.add(out_path)
-        try:
-            if kind == 'video':
-                restore_video(model, path, out_path, args.device)
-            else:
-                restore_image(model, path, out_path, args.device)
-            done += 1
-        except (OSError, cv2.error) as error:
-            failures.append((path, str(error)))
-    print(f'restored {done} of {len(jobs)} files into {args.out_dir}')
-    if failures:
-        print(f'{len(failures)} input(s) failed:', file=sys.stderr)
-        for path, reason in failures:
-            print(f'  {path}: {reason}', file=sys.stderr)
+def main(argv: Optional[List[str]] = None) -> int:
+    """Run the tool; returns the exit code (0 ok, 1 failed inputs, 2 setup)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        cfg = load_restorer_config(args.config)
+    except (FileNotFoundError, KeyError, TypeError) as error:
+        parser.error(f'--config: {error}')
+    test_cfg = _tile_cfg(parser, args, cfg.model)
+    if not osp.isfile(args.checkpoint):
+        parser.error(f'--checkpoint {args.checkpoint!r} does not exist: pass '
+                     'the .pth file written when training this restorer')
+
+    # Everything about the outputs is checked before the model is built.
+    items = collect_inputs(args.inputs)
+    try:
+        plan_outputs(items, args.out_dir)
+        check_writable_dir(args.out_dir)
+    except (OSError, ValueError) as error:
+        print(f'deweather.py: error: --out-dir: {error}', file=sys.stderr)
+        return 2
+    try:
+        inferencer = MoFMEInferencer(cfg, weights=args.checkpoint,
+                                     device=args.device, show_progress=True)
+    except (OSError, KeyError, TypeError, ValueError, RuntimeError) as error:
+        print(f'deweather.py: error: cannot build the restorer of '
+              f'{args.config} with {args.checkpoint}: {error}',
+              file=sys.stderr)
+        return 2
+    inferencer.model.test_cfg = test_cfg
+    result = inferencer(items, out_dir=args.out_dir, return_arrays=False,
+                        errors='report')
+
+    predictions = result['predictions']
+    done = [pred for pred in predictions if pred['error'] is None]
+    frames = sum(pred['frames'] for pred in done if pred['kind'] == 'video')
+    videos = sum(pred['kind'] == 'video' for pred in done)
+    extra = f' ({videos} video(s), {frames} frames)' if videos else ''
+    print(f'restored {len(done)} of {len(predictions)} inputs{extra} into '
+          f'{args.out_dir}')
+    failed = [pred for pred in predictions if pred['error'] is not None]
+    if failed:
+        print(f'{len(failed)} input(s) failed, nothing written for them:',
+              file=sys.stderr)
+        for pred in failed:
+            print(f"  {pred['input']}: {pred['error']}", file=sys.stderr)
         return 1
     return 0
 

@@ -4,6 +4,12 @@ Prints the metrics per weather type: PSNR / SSIM for the restored images and
 for the un-restored inputs (the identity baseline) of a restoration config,
 mIoU / mAcc of a deweathering segmentation config.
 
+The checkpoint is loaded strictly: a key of the model missing from it, a key
+it has that the model does not, or a weight of another shape is an error
+naming them (``--non-strict`` loads what fits and warns about the rest). A
+downstream config whose restorer has no weights (no ``restorer_checkpoint``
+and none carried by the checkpoint) is refused.
+
 Example:
     python tools/test.py configs/toy/mofme_raincityscapes_toy.py \\
         work_dirs/mofme_raincityscapes_toy/epoch_30.pth --show-dir vis
@@ -11,7 +17,6 @@ Example:
 import argparse
 import json
 import numbers
-import os
 import os.path as osp
 from typing import Dict, Optional
 
@@ -23,11 +28,14 @@ import mofme_mm  # noqa: F401  (registers modules, torch.load compat)
 from mofme_mm.engine.runner_setup import (
     check_data_roots,
     load_config,
+    load_model_checkpoint,
     parse_runner_args,
+    read_checkpoint,
     setup_cpu_distributed,
     teardown_distributed,
 )
 from mofme_mm.registry import RUNNERS
+from mofme_mm.utils.atomic_write import atomic_write_bytes
 
 
 def parse_args() -> argparse.Namespace:
@@ -45,6 +53,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--show-dir',
         help='directory to save input | restored | ground truth panels')
+    parser.add_argument(
+        '--non-strict',
+        action='store_true',
+        help='load only the checkpoint weights that fit the model (the rest '
+        'keep their initial values; a warning names them). By default a '
+        'missing, unexpected or mis-shaped key is an error.')
     return parse_runner_args(parser)
 
 
@@ -120,7 +134,9 @@ def main() -> None:
         raise FileNotFoundError(
             f'checkpoint {args.checkpoint!r} does not exist; pass a .pth file '
             'written by tools/train.py (e.g. work_dirs/<config>/epoch_N.pth).')
-    cfg.load_from = args.checkpoint
+    checkpoint = read_checkpoint(args.checkpoint)  # a bad file fails here
+    # mmengine would load `load_from` with strict=False: load it ourselves
+    cfg.load_from = None
     if args.show_dir or args.out:
         set_output_hook(cfg, args.show_dir, args.out)
 
@@ -131,15 +147,17 @@ def main() -> None:
         runner = Runner.from_cfg(cfg)
     else:
         runner = RUNNERS.build(cfg)
+    load_model_checkpoint(runner, args.checkpoint, not args.non_strict,
+                          checkpoint)
     metrics = runner.test()
 
     if is_main_process():
         print('\n' + format_metrics(metrics))
         if args.out:
-            os.makedirs(args.out, exist_ok=True)
-            with open(osp.join(args.out, 'metrics.json'), 'w') as f:
-                json.dump({k: float(v) for k, v in metrics.items()
-                           if isinstance(v, numbers.Real)}, f, indent=2)
+            values = {k: float(v) for k, v in metrics.items()
+                      if isinstance(v, numbers.Real)}
+            atomic_write_bytes(osp.join(args.out, 'metrics.json'),
+                               json.dumps(values, indent=2).encode())
     teardown_distributed()
 
 

@@ -5,7 +5,10 @@
 #
 # Evaluate your own segmentor on deweathered frames:
 #   python tools/test.py THIS_CONFIG SEG_CHECKPOINT --cfg-options \
-#     model.data_preprocessor.restorer_checkpoint=MOFME_CHECKPOINT
+#     restorer_checkpoint=MOFME_CHECKPOINT [data_root=/path/to/cityscapes]
+# (mmseg's own tools/test.py: model.data_preprocessor.restorer_checkpoint=...).
+# A SEG_CHECKPOINT trained with this config (tools/train.py) carries the
+# restorer's weights itself and needs no restorer_checkpoint.
 _base_ = [
     'mmseg::deeplabv3plus/deeplabv3plus_r50-d8_4xb2-80k_cityscapes-512x1024.py',
     './_base_/weather_cityscapes_seg.py',
@@ -13,8 +16,10 @@ _base_ = [
 custom_imports = dict(imports=['mofme_mm'], allow_failed_imports=False)
 
 # The restorer: MoFME trained on RainCityscapes + Foggy Cityscapes (its
-# config) and its checkpoint (None = untrained
-# weights, only good for smoke tests).
+# config) and its checkpoint, loaded strictly. None: the weights must come
+# from the segmentor checkpoint (data_preprocessor.restorer.*); without them
+# the run is refused (model.data_preprocessor.untrained_restorer=True allows
+# random restorer weights, for smoke tests).
 restorer_config = '{{fileDirname}}/../mofme_raincityscapes.py'
 restorer_checkpoint = None
 

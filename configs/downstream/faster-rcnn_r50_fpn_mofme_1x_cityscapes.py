@@ -6,7 +6,8 @@
 # set test_dataloader.dataset.{data_prefix,ann_file} and
 # test_evaluator.ann_file to them.
 #   python tools/test.py THIS_CONFIG DET_CHECKPOINT --cfg-options \
-#     model.data_preprocessor.restorer_checkpoint=MOFME_CHECKPOINT
+#     restorer_checkpoint=MOFME_CHECKPOINT
+# (mmdet's own tools/test.py: model.data_preprocessor.restorer_checkpoint=...)
 _base_ = ['mmdet::cityscapes/faster-rcnn_r50_fpn_1x_cityscapes.py']
 custom_imports = dict(imports=['mofme_mm'], allow_failed_imports=False)
 

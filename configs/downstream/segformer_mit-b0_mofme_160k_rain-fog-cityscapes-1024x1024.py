@@ -3,7 +3,8 @@
 # val + Foggy Cityscapes val with mIoU / mAcc per weather (Table 4).
 #
 #   python tools/test.py THIS_CONFIG SEG_CHECKPOINT --cfg-options \
-#     model.data_preprocessor.restorer_checkpoint=MOFME_CHECKPOINT
+#     restorer_checkpoint=MOFME_CHECKPOINT [data_root=/path/to/cityscapes]
+# (mmseg's own tools/test.py: model.data_preprocessor.restorer_checkpoint=...)
 _base_ = [
     'mmseg::segformer/segformer_mit-b0_8xb1-160k_cityscapes-1024x1024.py',
     './_base_/weather_cityscapes_seg.py',

@@ -1,7 +1,11 @@
 # The clean-trained toy FCN tested on MoFME-RESTORED toy val frames: the
 # restorer sits in the data preprocessor (frozen), in front of the usual
 # normalisation. Set the restorer checkpoint on the command line:
-#   --cfg-options model.data_preprocessor.restorer_checkpoint=CKPT
+#   tools/test.py THIS_CONFIG SEG_CKPT --cfg-options restorer_checkpoint=CKPT
+# (any tool: model.data_preprocessor.restorer_checkpoint=CKPT), or test a
+# segmentor checkpoint that carries data_preprocessor.restorer.* weights
+# (tools/train.py on this config saves them; tools/demo.py merges them).
+# Without either the run is refused: the restorer would be random.
 _base_ = ['./seg_fcn_toy_cityscapes_weather.py']
 
 restorer_config = '{{fileDirname}}/mofme_toy_demo_restorer.py'

@@ -1,3 +1,4 @@
+from . import foggy_cityscapes_det, raincityscapes_det  # noqa: F401 (mmdet)
 from .allweather import AllWeatherDataset
 from .base_paired_dataset import BasePairedDataset
 from .foggy_cityscapes import FoggyCityscapesDataset

@@ -5,6 +5,10 @@ The real packages name their files as follows (``frame_id`` is
 
     leftImg8bit/{split}/{city}/{frame_id}_leftImg8bit.png
     gtFine/{split}/{city}/{frame_id}_gtFine_labelTrainIds.png
+    gtFine/{split}/{city}/{frame_id}_gtFine_labelIds.png
+    gtFine/{split}/{city}/{frame_id}_gtFine_instanceIds.png
+    gtFine/{split}/{city}/{frame_id}_gtFine_polygons.json
+    annotations/instancesonly_filtered_gtFine_{split}.json   (mmdet's converter)
     disparity/{split}/{city}/{frame_id}_disparity.png
     camera/{split}/{city}/{frame_id}_camera.json
     leftImg8bit_rain/{split}/{city}/{frame_id}_leftImg8bit_rain_alpha_{a}_beta_{b}_dropsize_{s}_pattern_{p}.png
@@ -30,6 +34,12 @@ CLEAN_SUFFIX = '_leftImg8bit.png'
 LABEL_SUFFIX = '_gtFine_labelTrainIds.png'
 DISPARITY_SUFFIX = '_disparity.png'
 CAMERA_SUFFIX = '_camera.json'
+LABEL_IDS_SUFFIX = '_gtFine_labelIds.png'
+INSTANCE_IDS_SUFFIX = '_gtFine_instanceIds.png'
+POLYGONS_SUFFIX = '_gtFine_polygons.json'
+# COCO json of the clean frames written by mmdet's
+# tools/dataset_converters/cityscapes.py (relative to the dataset root).
+COCO_ANN_FILE = 'annotations/instancesonly_filtered_gtFine_{split}.json'
 
 # (alpha, beta, dropsize) triples of RainCityscapes, patterns 1..12.
 RAIN_PARAMS: Tuple[Tuple[float, float, float], ...] = (

@@ -11,6 +11,9 @@ from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData
 from mmseg.structures import SegDataSample
 
+from mofme_mm.engine.runner_setup import apply_cfg_options
+from mofme_mm.models.utils import WeightLoadingError
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SEG_CONFIGS = [
     'configs/downstream/'
@@ -54,6 +57,7 @@ def test_seg_config_builds_with_mofme_restorer_and_predicts(path):
         'configs/downstream/../mofme_raincityscapes.py')
     assert cfg.model.decode_head.norm_cfg.type == 'BN'
     assert cfg.test_evaluator.type == 'mofme_mm.PerWeatherIoUMetric'
+    assert cfg.restorer_checkpoint is None
     init_default_scope(cfg.default_scope)
     model = MODELS.build(cfg.model)
     # The restorer is the paper's MoFME from mofme_raincityscapes.py, frozen.
@@ -67,8 +71,13 @@ def test_seg_config_builds_with_mofme_restorer_and_predicts(path):
     image = torch.randint(0, 256, (3, 64, 96), dtype=torch.uint8)
     sample = SegDataSample(metainfo=dict(img_shape=(64, 96),
                                          ori_shape=(64, 96)))
+    batch = dict(inputs=[image], data_samples=[sample])
+    # no restorer checkpoint, none loaded: refused, unless asked for
+    with pytest.raises(WeightLoadingError, match='untrained_restorer=True'):
+        model.test_step(batch)
+    model.data_preprocessor.untrained_restorer = True
     with torch.no_grad():
-        out = model.test_step(dict(inputs=[image], data_samples=[sample]))
+        out = model.test_step(batch)
     assert out[0].pred_sem_seg.data.shape == (1, 64, 96)
     assert int(out[0].pred_sem_seg.data.max()) < 19
 
@@ -116,6 +125,13 @@ def test_e2e_config_wraps_backbone_with_trainable_restorer(
     assert backbone.backbone.type == 'ResNetV1c'
     assert backbone.backbone.depth == 50
     assert backbone.mean == cfg.model.data_preprocessor.mean
+    # its restorer's losses join the segmentation loss (Eq. 11)
+    assert backbone.trainable and backbone.restorer_aux_losses
+    assert [h.type for h in cfg.custom_hooks] == [
+        'mofme_mm.RestorerAuxLossHook']
+    from mofme_mm.registry import HOOKS
+    assert type(HOOKS.build(cfg.custom_hooks[0])).__name__ == \
+        'RestorerAuxLossHook'
     init_default_scope(cfg.default_scope)
     model = MODELS.build(cfg.model)
     restorer = model.backbone.restorer
@@ -172,6 +188,7 @@ def test_det_config_forward_loss_predict(toy_cityscapes_root):
         'mofme_mm.DeweatherDetDataPreprocessor'
     # shrink the model: tiny restorer, ResNet-18 backbone
     cfg.model.data_preprocessor.restorer = TINY_RESTORER
+    cfg.model.data_preprocessor.untrained_restorer = True
     cfg.model.backbone.depth = 18
     cfg.model.neck.in_channels = [64, 128, 256, 512]
     init_default_scope(cfg.default_scope)
@@ -198,3 +215,28 @@ def test_det_config_forward_loss_predict(toy_cityscapes_root):
     assert pred.bboxes.ndim == 2 and pred.bboxes.shape[1] == 4
     assert len(pred.scores) == len(pred.labels) == len(pred.bboxes)
     assert pred.labels.numel() == 0 or int(pred.labels.max()) < 8
+
+
+RESTORER_CONFIGS = SEG_CONFIGS + [E2E_CONFIG, DET_CONFIG]
+
+
+@pytest.mark.parametrize('path', RESTORER_CONFIGS)
+def test_restorer_checkpoint_option_reaches_the_restorer(path):
+    cfg = load(path)
+    apply_cfg_options(cfg, {'restorer_checkpoint': 'mofme.pth'})
+    holder = (cfg.model.backbone if path == E2E_CONFIG else
+              cfg.model.data_preprocessor)
+    assert holder.restorer_checkpoint == 'mofme.pth'
+    assert cfg.restorer_checkpoint == 'mofme.pth'
+
+
+@pytest.mark.parametrize('path', SEG_CONFIGS + [BASELINE_CONFIG, E2E_CONFIG])
+def test_data_root_option_reaches_every_dataset(path):
+    cfg = load(path)
+    apply_cfg_options(cfg, {'data_root': '/elsewhere'})
+    roots = []
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        dataset = cfg[loader].dataset
+        for part in dataset.get('datasets', [dataset]):
+            roots.append(part.data_root)
+    assert len(roots) >= 3 and set(roots) == {'/elsewhere'}

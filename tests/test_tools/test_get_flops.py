@@ -83,3 +83,41 @@ def test_paper_rows_within_five_percent(config, params_m, gmacs, capsys):
     assert stats['params_m'] == pytest.approx(params_m, rel=0.05)
     assert stats['gmacs'] == pytest.approx(gmacs, rel=0.05)
     assert stats['gmacs_total'] > stats['gmacs']
+
+
+def _fme_macs_per_token(dims, num_experts, top_k, gated):
+    """Activated MACs an FME slot adds over a dense FFN, per token: router
+    (D x E), gated pre-projection (D x 2D), top-k expert products (D x 2D
+    each) and their weighted combination (2D each)."""
+    gate = dims * 2 * dims if gated else 0
+    return dims * num_experts + gate + top_k * (dims * 2 * dims + 2 * dims)
+
+
+@pytest.mark.parametrize('gated', [True, False])
+def test_fme_counts_every_activated_expert_product(tmp_path, gated):
+    """The paper rows' 5% tolerance exceeds the experts' share (~3% of the
+    MoFME row), so the expert products are checked exactly here."""
+    tool = _load_tool()
+    fme = _tiny_config(tmp_path, f'fme{gated}', dict(
+        type='fme', num_experts=4, top_k=2, gated=gated))
+    dense = _tiny_config(tmp_path, 'dense', dict(type='dense'))
+    fme_macs = model_complexity(tool.build_network(fme), (16, 24))['gmacs']
+    dense_macs = model_complexity(tool.build_network(dense),
+                                  (16, 24))['gmacs']
+    tokens = 4 * 6
+    assert (fme_macs - dense_macs) * 1e9 == pytest.approx(
+        tokens * _fme_macs_per_token(16, 4, 2, gated))
+
+
+def test_paper_mofme_row_counts_its_experts():
+    tool = _load_tool()
+    stats = {
+        name: model_complexity(
+            tool.build_network(str(ROOT / 'configs' / name)), (240, 240))
+        for name in ('ablation/vit_allweather.py', 'mofme_allweather.py')
+    }
+    # D = 384, 16 experts, top-2, gated; 2 blocks of 30 x 30 tokens
+    expected = 2 * 900 * _fme_macs_per_token(384, 16, 2, True)
+    diff = (stats['mofme_allweather.py']['gmacs'] -
+            stats['ablation/vit_allweather.py']['gmacs']) * 1e9
+    assert diff == pytest.approx(expected, rel=1e-6)

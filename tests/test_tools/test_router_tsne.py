@@ -108,3 +108,19 @@ def test_router_tsne_end_to_end_on_toy_cityscapes(load_tool, toy_cityscapes_root
     assert out.read_bytes().startswith(b'\x89PNG')
     saved = np.load(tmp_path / 'tsne.npz')
     np.testing.assert_array_equal(saved['points'], result['points'])
+
+
+def test_router_tsne_refuses_a_config_that_is_not_a_restorer(
+        load_tool, tiny_network, write_config, tmp_path):
+    from mmengine.registry import DefaultScope
+
+    from mofme_mm.registry import MODELS
+
+    config = write_config('bare', tiny_network(), wrap=False)
+    with DefaultScope.overwrite_default_scope('mofme_mm'):
+        network = MODELS.build(tiny_network())
+    checkpoint = tmp_path / 'bare.pth'
+    torch.save(dict(state_dict=network.state_dict()), checkpoint)
+    with pytest.raises(TypeError, match='not a restorer config') as info:
+        load_tool('router_tsne').main([config, str(checkpoint)])
+    assert config in str(info.value) and 'wrap it' in str(info.value)

@@ -7,8 +7,11 @@ import sys
 import cv2
 import pytest
 import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
 from tiny_config import REPO, run_tool, write_tiny_config
 
+from mofme_mm.registry import DATASETS, MODELS
 from mofme_mm.utils.checkpoint_compat import load_checkpoint_file
 
 HERE = osp.dirname(osp.abspath(__file__))
@@ -42,6 +45,34 @@ def trained(tmp_path_factory, toy_cityscapes_root):
                 root=toy_cityscapes_root)
 
 
+def _logged_losses(work_dir, key='loss_mse'):
+    """The training ``key`` values written by mmengine's LocalVisBackend."""
+    [scalars] = work_dir.glob('*/vis_data/scalars.json')
+    with open(scalars) as f:
+        records = [json.loads(line) for line in f]
+    return [r[key] for r in records if key in r]
+
+
+def _val_mse(config, state_dict):
+    """Mean squared error of the restored val images of ``config``."""
+    cfg = Config.fromfile(config)
+    init_default_scope('mofme_mm')
+    model = MODELS.build(cfg.model)
+    model.load_state_dict(state_dict)
+    model.eval()
+    dataset = DATASETS.build(cfg.val_dataloader.dataset)
+    errors = []
+    with torch.no_grad():
+        for index in range(len(dataset)):
+            item = dataset[index]
+            data = model.data_preprocessor(dict(
+                inputs=[item['inputs']], data_samples=[item['data_samples']]))
+            [out] = model(**data, mode='predict')
+            errors.append(float((out.pred_img.data - out.gt_img.data).pow(
+                2).mean()))
+    return sum(errors) / len(errors)
+
+
 def test_train_writes_checkpoints_and_learns(trained):
     work_dir = trained['work_dir']
     assert osp.isfile(work_dir / 'epoch_1.pth')
@@ -50,6 +81,15 @@ def test_train_writes_checkpoints_and_learns(trained):
     second = load_weights(work_dir / 'epoch_2.pth')
     changed = [k for k in first if not torch.equal(first[k], second[k])]
     assert any(k.startswith('network.') for k in changed)
+    # learning, not just moving: the task loss of the last logged window
+    # (mean of up to 10 iterations) is below the first iteration's ...
+    losses = _logged_losses(work_dir)
+    assert len(losses) >= 10, losses
+    assert losses[-1] < 0.9 * losses[0], losses
+    # ... and the second epoch (full learning rate after the warm-up epoch)
+    # restores the val images better than the first
+    errors = [_val_mse(trained['config'], state) for state in (first, second)]
+    assert errors[1] < 0.98 * errors[0], errors
 
 
 def test_test_tool_prints_per_weather_metrics_and_saves(trained):
@@ -133,4 +173,111 @@ def test_bad_config_value_names_the_field(trained, tmp_path, monkeypatch):
             trained['config'],
             str(trained['work_dir'] / 'epoch_2.pth'), '--work-dir',
             str(tmp_path), '--cfg-options', 'model.test_cfg.tile_overlap=-3'
+        ], monkeypatch)
+
+
+def save_model_weights(config, path, **network_changes):
+    """Weights of the config's model with some network fields changed."""
+    from mmengine.config import Config
+
+    from mofme_mm.registry import MODELS
+    cfg = Config.fromfile(config)
+    cfg.model.network.update(network_changes.pop('network', {}))
+    cfg.model.network.ffn_cfg.update(network_changes)
+    model = MODELS.build(cfg.model)
+    torch.save(dict(state_dict=model.state_dict()), path)
+    return str(path)
+
+
+# the tiny config: 16-d tokens, 4 experts, 2 heads of 8 dims
+@pytest.mark.parametrize('changes,named', [
+    (dict(num_experts=8), 'network.blocks.0.ffn.router.proj.weight (8, 16) '
+     'in the checkpoint vs (4, 16) in the model'),
+    (dict(network=dict(num_heads=3)), 'attn.qkv.weight (72, 16) in the '
+     'checkpoint vs (48, 16) in the model'),
+])
+def test_test_tool_refuses_weights_of_another_architecture(
+        trained, tmp_path, monkeypatch, changes, named):
+    from mofme_mm.models.utils import WeightLoadingError
+    ckpt = save_model_weights(trained['config'], tmp_path / 'other.pth',
+                              **changes)
+    with pytest.raises(WeightLoadingError) as info:
+        run_main_in_process('test', [trained['config'], ckpt, '--work-dir',
+                                     str(tmp_path)], monkeypatch)
+    assert named in str(info.value)
+    assert '--non-strict' in str(info.value)
+
+
+def test_test_tool_refuses_a_checkpoint_without_matching_keys(
+        trained, tmp_path, monkeypatch):
+    from mofme_mm.models.utils import WeightLoadingError
+    ckpt = tmp_path / 'linear.pth'
+    torch.save(dict(state_dict=torch.nn.Linear(2, 2).state_dict()), ckpt)
+    with pytest.raises(WeightLoadingError,
+                       match='None of the 2 checkpoint keys is a key'):
+        run_main_in_process('test', [trained['config'], str(ckpt),
+                                     '--work-dir', str(tmp_path)],
+                            monkeypatch)
+
+
+def test_non_strict_is_the_explicit_opt_out(trained, tmp_path, monkeypatch,
+                                            capsys):
+    ckpt = load_checkpoint_file(str(trained['work_dir'] / 'epoch_2.pth'))
+    ckpt['state_dict']['an.extra.key'] = torch.zeros(1)
+    path = tmp_path / 'extra.pth'
+    torch.save(ckpt, path)
+    run_main_in_process('test', [trained['config'], str(path), '--work-dir',
+                                 str(tmp_path), '--non-strict'], monkeypatch)
+    out = capsys.readouterr().out
+    assert 'an.extra.key' in out  # named in the warning...
+    assert any(line.split()[:1] == ['rain'] for line in out.splitlines())
+
+
+@pytest.mark.parametrize('content,kind', [(b'', 'empty (0 bytes)'),
+                                          (b'\x89PNG\r\n\x1a\n' + bytes(8),
+                                           'PNG image')])
+def test_test_tool_names_a_file_that_is_not_a_checkpoint(
+        trained, tmp_path, monkeypatch, content, kind):
+    import pickle
+    path = tmp_path / 'weights.pth'
+    path.write_bytes(content)
+    with pytest.raises(pickle.UnpicklingError) as info:
+        run_main_in_process('test', [trained['config'], str(path),
+                                     '--work-dir', str(tmp_path)],
+                            monkeypatch)
+    message = str(info.value)
+    assert message.startswith(f'"{path}" is not a checkpoint: it is ')
+    assert kind in message and '\n' not in message
+
+
+def test_non_numeric_config_value_names_the_field(trained, tmp_path,
+                                                   monkeypatch):
+    # an undotted option reaches model.network.ffn_cfg.top_k
+    with pytest.raises(ValueError, match='ffn_cfg.top_k must be an integer'):
+        run_main_in_process('test', [
+            trained['config'], str(trained['work_dir'] / 'epoch_2.pth'),
+            '--work-dir', str(tmp_path), '--cfg-options', 'top_k=two'
+        ], monkeypatch)
+
+
+def test_data_root_option_points_every_dataset_elsewhere(tmp_path,
+                                                         monkeypatch):
+    with pytest.raises(FileNotFoundError) as info:
+        run_main_in_process('train', [
+            'configs/toy/mofme_raincityscapes_toy.py', '--work-dir',
+            str(tmp_path), '--cfg-options', 'data_root=no/such/root'
+        ], monkeypatch)
+    message = str(info.value)
+    roots = [line for line in message.splitlines() if ' = ' in line]
+    # train (rain + fog) and val (rain + fog): every one moved
+    assert len(roots) == 4
+    assert all(line.endswith("= 'no/such/root'") for line in roots)
+    assert 'docs/datasets.md' in message
+
+
+def test_an_option_that_reaches_nothing_is_an_error(tmp_path, monkeypatch):
+    with pytest.raises(KeyError, match='close names: data_root'):
+        run_main_in_process('train', [
+            'configs/toy/mofme_raincityscapes_toy.py', '--work-dir',
+            str(tmp_path), '--cfg-options', 'data_rot=x'
         ], monkeypatch)

@@ -91,14 +91,65 @@ def test_mmengine_checkpoint_needs_the_fix(trained):
     assert len(loss_history.data[0]) == 2
 
 
+class SettingsRecord:
+    """A plain data type a user might pickle into a checkpoint."""
+
+    def __init__(self, value=1):
+        self.value = value
+
+
 def test_untrusted_globals_are_refused(tmp_path):
     path = tmp_path / 'evil.pth'
     torch.save({'state_dict': {}, 'payload': os.system}, path)
-    with pytest.raises(pickle.UnpicklingError, match='posix.system'):
+    with pytest.raises(pickle.UnpicklingError) as info:
         load_checkpoint_file(str(path))
+    message = str(info.value)
+    assert f'Refusing to load "{path}"' in message
+    assert 'posix.system' in message and 'may be malicious' in message
+    assert 'add_safe_globals' not in message  # never advise allowing it
     torch.save({'payload': _Getattr()}, path)
-    with pytest.raises(pickle.UnpicklingError, match='getattr'):
+    with pytest.raises(pickle.UnpicklingError, match='getattr') as info:
         load_checkpoint_file(str(path))
+    assert str(path) in str(info.value)
+    assert 'add_safe_globals' not in str(info.value)
+
+
+def test_unknown_data_type_is_refused_with_the_allow_list_advice(tmp_path):
+    path = tmp_path / 'custom.pth'
+    torch.save({'state_dict': {}, 'settings': SettingsRecord()}, path)
+    with pytest.raises(pickle.UnpicklingError) as info:
+        load_checkpoint_file(str(path))
+    message = str(info.value)
+    assert str(path) in message and 'SettingsRecord' in message
+    assert 'add_safe_globals' in message
+
+
+def _truncated(path):
+    torch.save({'state_dict': {'w': torch.zeros(256)}}, path)
+    data = path.read_bytes()
+    path.write_bytes(data[:len(data) // 2])
+
+
+@pytest.mark.parametrize('name,make,kind', [
+    ('frame.png', lambda p: p.write_bytes(b'\x89PNG\r\n\x1a\n' + bytes(40)),
+     'PNG image'),
+    ('photo.jpg', lambda p: p.write_bytes(b'\xff\xd8\xff\xe0' + bytes(40)),
+     'JPEG image'),
+    ('empty.pth', lambda p: p.write_bytes(b''), 'empty (0 bytes)'),
+    ('notes.pth', lambda p: p.write_text('epoch_10.pth\n'), 'text file'),
+    ('cut.pth', _truncated, 'truncated or damaged'),
+])
+def test_a_file_that_is_not_a_checkpoint_fails_in_one_line(tmp_path, name,
+                                                           make, kind):
+    path = tmp_path / name
+    make(path)
+    with pytest.raises(pickle.UnpicklingError) as info:
+        load_checkpoint_file(str(path))
+    message = str(info.value)
+    assert str(path) in message and kind in message
+    assert '\n' not in message
+    # no chained torch traceback above it
+    assert info.value.__context__ is None or info.value.__suppress_context__
 
 
 def test_missing_checkpoint_names_the_file(tmp_path):

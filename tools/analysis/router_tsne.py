@@ -12,7 +12,6 @@ embeds them with scikit-learn's t-SNE and saves a scatter plot coloured by
 weather, plus the points in ``<out>.npz``.
 """
 import argparse
-import os
 import os.path as osp
 from collections import defaultdict
 from typing import Dict, List, Optional
@@ -20,11 +19,12 @@ from typing import Dict, List, Optional
 import numpy as np
 import torch
 from matplotlib.figure import Figure
-from mmengine.config import Config, DictAction
-from mmengine.runner import load_checkpoint
+from mmengine.config import DictAction
 
-from mofme_mm.registry import DATASETS, MODELS
+from mofme_mm.apis import init_restorer
+from mofme_mm.registry import DATASETS
 from mofme_mm.utils import register_all_modules
+from mofme_mm.utils.atomic_write import atomic_output
 from mofme_mm.utils.routing_embedding import routing_features, tsne_embedding
 
 
@@ -82,19 +82,18 @@ def plot_embedding(points: np.ndarray, labels: List[str], path: str,
     ax.set_yticks([])
     ax.set_title(title)
     ax.legend(markerscale=2)
-    fig.savefig(path, dpi=150)
+    with atomic_output(path) as tmp:
+        fig.savefig(tmp, dpi=150)
 
 
 def main(argv: Optional[List[str]] = None) -> Dict[str, np.ndarray]:
     """Collect routing features, embed them, save the plot and the points."""
     args = parse_args(argv)
     register_all_modules()
-    cfg = Config.fromfile(args.config)
-    cfg.merge_from_dict(args.cfg_options)
-    model = MODELS.build(cfg.model)
-    load_checkpoint(model, args.checkpoint, map_location='cpu', strict=True)
-    model.eval()
-    network = getattr(model, 'network', model)
+    model = init_restorer(args.config, args.checkpoint, 'cpu',
+                          cfg_options=args.cfg_options)
+    cfg = model.cfg
+    network = model.network
     num_experts = next((m.num_experts for m in network.modules()
                         if hasattr(m, 'num_experts')), None)
     if not num_experts:
@@ -115,10 +114,10 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, np.ndarray]:
             features.append(feats)
             labels += [weather] * len(feats)
     points = tsne_embedding(np.concatenate(features), args.perplexity, args.seed)
-    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     plot_embedding(points, labels, args.out, osp.basename(args.config))
     result = dict(points=points, labels=np.asarray(labels))
-    np.savez(osp.splitext(args.out)[0] + '.npz', **result)
+    with atomic_output(osp.splitext(args.out)[0] + '.npz') as tmp:
+        np.savez(tmp, **result)
     print(f'saved {args.out} ({len(points)} points)')
     return result
 

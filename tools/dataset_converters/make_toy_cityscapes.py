@@ -3,6 +3,11 @@
 Example::
 
     python tools/dataset_converters/make_toy_cityscapes.py --out data/toy_cityscapes
+
+The tree has the real instance ground truth too (``gtFine`` polygons,
+labelIds, instanceIds), so the real converters accept it, e.g. mmdet's
+``tools/dataset_converters/cityscapes.py data/toy_cityscapes -o
+data/toy_cityscapes/annotations`` (the COCO jsons of the detection datasets).
 """
 import argparse
 import time
@@ -28,6 +33,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='train frames (default: 12)')
     parser.add_argument('--num-val', type=int, default=6,
                         help='val frames (default: 6)')
+    parser.add_argument('--num-test', type=int, default=2,
+                        help='test frames, without weather versions '
+                        '(default: 2; mmdet\'s Cityscapes converter needs '
+                        'at least 1)')
     parser.add_argument('--size', type=int, nargs=2, default=(512, 256),
                         metavar=('W', 'H'), help='frame size (512 256)')
     parser.add_argument('--seed', type=int, default=0)
@@ -35,6 +44,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         default=['aachen', 'bochum', 'bremen'])
     parser.add_argument('--val-cities', nargs='+',
                         default=['lindau', 'munster'])
+    parser.add_argument('--test-cities', nargs='+',
+                        default=['berlin', 'bielefeld'])
     parser.add_argument('--rain-params', type=parse_triple, nargs='*',
                         default=list(RAIN_PARAMS),
                         help='alpha,beta,dropsize triples (default: the 3 '
@@ -52,14 +63,16 @@ def main(argv=None) -> None:
     start = time.time()
     result = make_toy_cityscapes(
         args.out, num_train=args.num_train, num_val=args.num_val,
-        size=tuple(args.size), seed=args.seed,
+        num_test=args.num_test, size=tuple(args.size), seed=args.seed,
         train_cities=args.train_cities, val_cities=args.val_cities,
+        test_cities=args.test_cities,
         rain_params=args.rain_params, patterns=args.patterns,
         fog_betas=args.fog_betas)
-    print(f'wrote {len(result["frames"]["train"])} train + '
-          f'{len(result["frames"]["val"])} val frames, '
-          f'{len(result["rain"])} rainy and {len(result["fog"])} foggy '
-          f'images to {args.out} in {time.time() - start:.1f} s')
+    frames = result['frames']
+    print(f'wrote {len(frames["train"])} train + {len(frames["val"])} val '
+          f'frames, {len(result["rain"])} rainy and {len(result["fog"])} '
+          f'foggy images (+ {len(frames["test"])} test frames without '
+          f'weather) to {args.out} in {time.time() - start:.1f} s')
 
 
 if __name__ == '__main__':

@@ -31,8 +31,8 @@ if ! has "import mmcv; assert mmcv.__version__ == '2.1.0'; from mmcv.ops import 
   MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-2} $PIP install --no-build-isolation mmcv==2.1.0
 fi
 
-if ! has "import mmseg, mmdet, ftfy, regex, cv2, matplotlib, scipy, tqdm, pytest, skimage, sklearn"; then
-  step "mmsegmentation 1.2.2, mmdet 3.3.0 and the runtime/test requirements"
+if ! has "import mmseg, mmdet, ftfy, regex, cv2, matplotlib, scipy, tqdm, pytest, skimage, sklearn, pycocotools.mask, cityscapesscripts.helpers.annotation"; then
+  step "mmsegmentation 1.2.2, mmdet 3.3.0 and the runtime/test requirements (with cityscapesscripts)"
   $PIP install -r requirements/openmmlab.txt -r requirements/runtime.txt -r requirements/tests.txt
 fi
 

@@ -4,12 +4,13 @@ Reads ``leftImg8bit/{split}/{city}/*_leftImg8bit.png`` with either the
 Cityscapes ``disparity`` + ``camera`` files or a depth-map folder, and writes
 ``leftImg8bit_rain/...`` and ``leftImg8bit_foggy/...`` with the real names.
 """
-import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
+
+from mofme_mm.utils.atomic_write import atomic_write_image
 
 from ..cityscapes_naming import (
     CAMERA_DIR,
@@ -50,11 +51,22 @@ def read_image(path: str, flag: int = cv2.IMREAD_COLOR) -> np.ndarray:
     return image
 
 
-def write_image(path: str, image: np.ndarray) -> None:
-    """Write a PNG (fast compression), creating its folder."""
-    os.makedirs(osp.dirname(path), exist_ok=True)
-    if not cv2.imwrite(path, image, PNG_FAST):
-        raise OSError(f'Cannot write image {path}.')
+def write_image(path: str, image: np.ndarray,
+                protect: Sequence[str] = ()) -> None:
+    """Write a PNG (fast compression) atomically, creating its folder.
+
+    The PNG goes to a temporary file that replaces ``path`` only once it is
+    complete, so an interrupted synthesis leaves no half-written frame; the
+    rename replaces ``path``'s directory entry, so a ``path`` that is a
+    symbolic or hard link to a clean frame never changes that frame.
+
+    Args:
+        path (str): Destination PNG.
+        image (np.ndarray): Image as ``cv2.imwrite`` takes it.
+        protect (Sequence[str]): Input files (e.g. the clean frame) that
+            ``path`` must not be. Defaults to ().
+    """
+    atomic_write_image(path, image, PNG_FAST, protect)
 
 
 def load_frame_depth(root: str, split: str, frame_id: str,

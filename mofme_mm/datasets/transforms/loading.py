@@ -21,7 +21,10 @@ class LoadGTImageFromFile(BaseTransform):
     Args:
         key (str): where to store the image. Defaults to ``'gt_img'``.
         path_key (str): key of the path. Defaults to ``'gt_path'``.
-        to_float32 (bool): convert to float32. Defaults to False.
+        to_float32 (bool): convert to float32; the values stay BGR
+            ``[0, 255]`` (like mmcv's ``LoadImageFromFile``), and
+            ``RestorationDataPreprocessor`` converts uint8 and float32 ground
+            truths alike to RGB ``[0, 1]``. Defaults to False.
         color_type (str): mmcv ``imfrombytes`` flag. Defaults to ``'color'``.
         imdecode_backend (str): decoding backend. Defaults to ``'cv2'``.
         backend_args (dict | None): file backend arguments.

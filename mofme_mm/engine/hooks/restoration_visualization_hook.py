@@ -1,12 +1,12 @@
 """Write input | restored | ground-truth panels during testing."""
-import os
 import os.path as osp
 from typing import Optional, Sequence
 
-import cv2
+import numpy as np
 from mmengine.hooks import Hook
 
 from mofme_mm.registry import HOOKS
+from mofme_mm.utils.atomic_write import atomic_write_image
 from mofme_mm.visualization import comparison_panel, to_bgr_uint8
 
 
@@ -28,10 +28,11 @@ def panel_path(out_dir: str, metainfo: dict, index: int) -> str:
                     f'{stem}.png')
 
 
-def _write(path: str, image) -> None:
-    os.makedirs(osp.dirname(path), exist_ok=True)
-    if not cv2.imwrite(path, image):
-        raise OSError(f'could not write {path}.')
+def _write(path: str, image: np.ndarray, metainfo: dict) -> None:
+    """Write atomically; never onto the sample's input or ground-truth file."""
+    sources = [metainfo[key] for key in ('img_path', 'gt_path')
+               if isinstance(metainfo.get(key), str)]
+    atomic_write_image(path, image, protect=sources)
 
 
 @HOOKS.register_module()
@@ -43,6 +44,9 @@ class RestorationVisualizationHook(Hook):
     the ground-truth column is left out when a sample has none.
     ``tools/test.py --out DIR`` sets ``pred_dir=DIR``: the restored images
     alone, at full resolution, go to ``pred_dir/<weather>/<image stem>.png``.
+    Every file is written atomically (temporary file, then rename); a path
+    that is the sample's own input or ground-truth file is refused with
+    :class:`~mofme_mm.utils.output_guard.InputOverwriteError`.
 
     Args:
         draw (bool): Write panels. Defaults to False.
@@ -84,8 +88,8 @@ class RestorationVisualizationHook(Hook):
                       for image in images]
             if draw:
                 _write(panel_path(self.out_dir, sample.metainfo, self._count),
-                       comparison_panel(images))
+                       comparison_panel(images), sample.metainfo)
             if self.pred_dir and images[1] is not None:
                 _write(panel_path(self.pred_dir, sample.metainfo, self._count),
-                       to_bgr_uint8(images[1]))
+                       to_bgr_uint8(images[1]), sample.metainfo)
             self._count += 1

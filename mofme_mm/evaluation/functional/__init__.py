@@ -1,5 +1,9 @@
 from .image_prep import to_y_channel
+from .paper_ssim import average_pool, paper_ssim, pool_factor
 from .psnr import psnr
-from .ssim import ssim
+from .ssim import gaussian_ssim, ssim
 
-__all__ = ['psnr', 'ssim', 'to_y_channel']
+__all__ = [
+    'psnr', 'ssim', 'gaussian_ssim', 'paper_ssim', 'pool_factor',
+    'average_pool', 'to_y_channel'
+]

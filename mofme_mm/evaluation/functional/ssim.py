@@ -9,7 +9,12 @@ _K1, _K2 = 0.01, 0.03
 
 def _ssim_channel(x: np.ndarray, y: np.ndarray, window: np.ndarray,
                   data_range: float) -> float:
-    """Mean SSIM of one channel, ignoring the window-radius border."""
+    """Mean SSIM of one channel over the 'valid' map.
+
+    The statistics are filtered with border reflection and the window radius
+    is then cut from each edge, so every kept value comes from a window lying
+    wholly inside the image: the same map as a 'valid' (unpadded) convolution.
+    """
     c1, c2 = (_K1 * data_range)**2, (_K2 * data_range)**2
 
     def blur(a: np.ndarray) -> np.ndarray:
@@ -26,6 +31,34 @@ def _ssim_channel(x: np.ndarray, y: np.ndarray, window: np.ndarray,
     return float(ssim_map[r:-r, r:-r].mean())
 
 
+def gaussian_ssim(img: np.ndarray, img2: np.ndarray, sigma: float = 1.5,
+                  win_size: int = 11, data_range: float = 255.0) -> float:
+    """Gaussian-window SSIM of two prepared ``(H, W, C)`` float arrays.
+
+    Population (window-weighted) statistics, ``K1 = 0.01``, ``K2 = 0.03``,
+    mean over the 'valid' map (the window radius cut from each edge) and over
+    channels.
+
+    Args:
+        img (np.ndarray): ``(H, W, C)`` float64.
+        img2 (np.ndarray): the reference, same shape.
+        sigma (float): Gaussian sigma. Defaults to 1.5.
+        win_size (int): window size (odd). Defaults to 11.
+        data_range (float): value range of the images. Defaults to 255.
+
+    Returns:
+        float: SSIM in ``[-1, 1]``.
+    """
+    if win_size % 2 != 1 or min(img.shape[:2]) < win_size:
+        raise ValueError(f'SSIM needs an odd win_size no larger than the '
+                         f'image; got {win_size} for {img.shape[:2]}')
+    window = cv2.getGaussianKernel(win_size, sigma).astype(np.float64)
+    return float(np.mean([
+        _ssim_channel(img[..., c], img2[..., c], window, data_range)
+        for c in range(img.shape[2])
+    ]))
+
+
 def ssim(img: np.ndarray, img2: np.ndarray, crop_border: int = 0,
          input_order: str = 'HWC', test_y_channel: bool = False,
          channel_order: str = 'rgb', sigma: float = 1.5,
@@ -35,7 +68,9 @@ def ssim(img: np.ndarray, img2: np.ndarray, crop_border: int = 0,
     Gaussian-weighted statistics (11 x 11, sigma 1.5), population
     covariances, mean over the map without its border and over channels: the
     settings of ``skimage.metrics.structural_similarity(gaussian_weights=True,
-    sigma=1.5, use_sample_covariance=False, data_range=255)``.
+    sigma=1.5, use_sample_covariance=False, data_range=255)``, at full
+    resolution. For the authors' (piq) protocol, which average-pools large
+    images first, see :func:`paper_ssim`.
 
     Args:
         img (np.ndarray): e.g. the restored image, ``H x W x C``.
@@ -53,11 +88,4 @@ def ssim(img: np.ndarray, img2: np.ndarray, crop_border: int = 0,
     """
     img, img2 = prepare_pair(img, img2, crop_border, input_order,
                              test_y_channel, channel_order)
-    if win_size % 2 != 1 or min(img.shape[:2]) < win_size:
-        raise ValueError(f'SSIM needs an odd win_size no larger than the '
-                         f'image; got {win_size} for {img.shape[:2]}')
-    window = cv2.getGaussianKernel(win_size, sigma).astype(np.float64)
-    return float(np.mean([
-        _ssim_channel(img[..., c], img2[..., c], window, 255.0)
-        for c in range(img.shape[2])
-    ]))
+    return gaussian_ssim(img, img2, sigma, win_size)

@@ -1,4 +1,5 @@
 """MoFMEViT: the restoration ViT of the paper with a configurable FFN slot."""
+from numbers import Integral, Real
 from typing import Dict, List, Optional, Tuple
 
 import torch
@@ -30,6 +31,56 @@ def average_losses(aux_list: List[dict]) -> Dict[str, Tensor]:
         for key, value in aux['losses'].items():
             sums.setdefault(key, []).append(value)
     return {k: torch.stack(v).mean() for k, v in sums.items()}
+
+
+TO_IMAGE_TYPES = ('linear', 'conv', 'upsample')
+
+
+def check_sizes(**sizes) -> None:
+    """Refuse, by name, a size of the wrong kind or out of range.
+
+    Integer fields must be ints >= 1 (``--cfg-options depth=two`` gives the
+    string ``'two'``, which must not fail inside ``int()`` without the
+    field's name); ``mlp_ratio`` may be any real number > 0.
+
+    Args:
+        **sizes: field name -> value.
+    """
+    for name, value in sizes.items():
+        is_ratio = name == 'mlp_ratio'
+        kind, rule = (Real, 'a number > 0') if is_ratio else (Integral,
+                                                              'an int >= 1')
+        if isinstance(value, bool) or not isinstance(value, kind):
+            raise ValueError(f'MoFMEViT {name} must be {rule}, got '
+                             f'{value!r} ({type(value).__name__}).')
+        if (value <= 0) if is_ratio else (value < 1):
+            raise ValueError(f'MoFMEViT {name} must be {rule}, got {value}.')
+
+
+def build_to_image(kind: str, embed_dims: int, channels: int,
+                   patch_size: int) -> nn.Module:
+    """The layer that turns tokens into a ``channels``-channel image.
+
+    Args:
+        kind (str): ``'linear'`` (the paper's network: Linear D -> p*p*C per
+            token, unfolded into a p x p patch; every patch is made from its
+            own token only), ``'conv'`` (conv3x3 over the token grid,
+            D -> p*p*C, then pixel shuffle: each patch also sees its 8
+            neighbouring tokens) or ``'upsample'`` (conv1x1 D -> C on the
+            token grid, then bilinear upsampling by p: no per-patch pattern).
+        embed_dims (int): token dimension D.
+        channels (int): output channels C.
+        patch_size (int): patch size p.
+
+    Returns:
+        nn.Module: ``nn.Linear`` for ``'linear'``, an ``nn.Conv2d`` otherwise.
+    """
+    if kind == 'linear':
+        return nn.Linear(embed_dims, channels * patch_size * patch_size)
+    if kind == 'conv':
+        return nn.Conv2d(embed_dims, channels * patch_size * patch_size, 3,
+                         padding=1)
+    return nn.Conv2d(embed_dims, channels, 1)
 
 
 @MODELS.register_module()
@@ -79,20 +130,29 @@ class MoFMEViT(BaseModule):
                  tail_channels: int = 128,
                  ffn_cfg: Optional[dict] = None,
                  router_cfg: Optional[dict] = None,
+                 residual: bool = False,
+                 to_image: str = 'linear',
+                 head_skip: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        for name, value in (('embed_dims', embed_dims), ('depth', depth),
-                            ('num_heads', num_heads), ('head_dims', head_dims),
-                            ('patch_size', patch_size),
-                            ('head_channels', head_channels),
-                            ('tail_channels', tail_channels)):
-            if int(value) < 1:
-                raise ValueError(f'MoFMEViT {name} must be >= 1, got {value}.')
+        check_sizes(embed_dims=embed_dims, depth=depth, num_heads=num_heads,
+                    head_dims=head_dims, mlp_ratio=mlp_ratio,
+                    patch_size=patch_size, head_channels=head_channels,
+                    tail_channels=tail_channels)
         if tail_channels < 2:
             raise ValueError(
                 f'MoFMEViT tail_channels must be >= 2, got {tail_channels}.')
+        for name, flag in (('residual', residual), ('head_skip', head_skip)):
+            if not isinstance(flag, bool):
+                raise ValueError(f'MoFMEViT {name} must be True or False, '
+                                 f'got {flag!r} ({type(flag).__name__}).')
+        if to_image not in TO_IMAGE_TYPES:
+            raise ValueError(f'MoFMEViT to_image must be one of '
+                             f'{TO_IMAGE_TYPES}, got {to_image!r}.')
         self.patch_size = patch_size
         self.tail_channels = tail_channels
+        self.residual = residual
+        self.to_image_type = to_image
         self.head = nn.Sequential(
             nn.Conv2d(3, head_channels, 3, padding=1),
             ResBlock(head_channels), ResBlock(head_channels))
@@ -102,13 +162,20 @@ class MoFMEViT(BaseModule):
         self.blocks = nn.ModuleList(
             TransformerBlock(embed_dims, num_heads, head_dims, mlp_ratio,
                              ffn_cfg, router_cfg) for _ in range(depth))
-        self.to_image = nn.Linear(embed_dims,
-                                  tail_channels * patch_size * patch_size)
+        self.to_image = build_to_image(to_image, embed_dims, tail_channels,
+                                       patch_size)
+        # full-resolution head features added to the tail's input
+        self.head_skip = (nn.Conv2d(head_channels, tail_channels, 1)
+                          if head_skip else None)
         half = tail_channels // 2
-        self.tail = nn.Sequential(
+        tail = [
             ResBlock(tail_channels),
             nn.Conv2d(tail_channels, half, 3, padding=1), ResBlock(half),
-            nn.Conv2d(half, 3, 3, padding=1), nn.Sigmoid())
+            nn.Conv2d(half, 3, 3, padding=1)
+        ]
+        if not residual:
+            tail.append(nn.Sigmoid())
+        self.tail = nn.Sequential(*tail)
         # channels-last weights and activations: oneDNN convolutions run up
         # to ~2x faster on CPU than with NCHW (no per-call weight reorder)
         for module in self.modules():
@@ -123,7 +190,8 @@ class MoFMEViT(BaseModule):
         height, width = x.shape[-2:]
         x = pad_to_multiple(x, self.patch_size).contiguous(
             memory_format=torch.channels_last)
-        tokens = self.patch_embed(self.head(x))  # (B, D, h, w)
+        feats = self.head(x)
+        tokens = self.patch_embed(feats)  # (B, D, h, w)
         batch, dims, grid_h, grid_w = tokens.shape
         tokens = self.embed_norm(
             tokens.permute(0, 2, 3, 1).reshape(batch, grid_h * grid_w, dims))
@@ -132,13 +200,32 @@ class MoFMEViT(BaseModule):
             tokens, aux = block(tokens)
             if aux is not None:
                 routing.append(aux)
-        out = self.tail(self._unpatchify(self.to_image(tokens), grid_h, grid_w))
+        image = self._tokens_to_image(tokens, grid_h, grid_w)
+        if self.head_skip is not None:
+            image = image + self.head_skip(feats)
+        out = self.tail(image)
+        if self.residual:
+            out = out + x
+            if not self.training:  # unclamped in training: no dead gradient
+                out = out.clamp(0.0, 1.0)
         out = out[..., :height, :width].contiguous()
         return out, dict(losses=average_losses(routing), routing=routing)
 
-    def _unpatchify(self, patches: Tensor, grid_h: int, grid_w: int) -> Tensor:
-        """(B, h*w, p*p*C) tokens -> (B, C, h*p, w*p) image, channels-last."""
+    def _tokens_to_image(self, tokens: Tensor, grid_h: int,
+                         grid_w: int) -> Tensor:
+        """(B, h*w, D) tokens -> (B, C_t, h*p, w*p) image, channels-last."""
         p, c = self.patch_size, self.tail_channels
-        img = patches.reshape(-1, grid_h, grid_w, p, p, c).permute(
-            0, 1, 3, 2, 4, 5).reshape(-1, grid_h * p, grid_w * p, c)
-        return img.permute(0, 3, 1, 2)
+        if self.to_image_type == 'linear':
+            img = self.to_image(tokens).reshape(-1, grid_h, grid_w, p, p, c)
+            img = img.permute(0, 1, 3, 2, 4, 5).reshape(
+                -1, grid_h * p, grid_w * p, c)
+            return img.permute(0, 3, 1, 2)
+        grid = tokens.transpose(1, 2).reshape(-1, tokens.shape[-1], grid_h,
+                                              grid_w)
+        grid = grid.contiguous(memory_format=torch.channels_last)
+        if self.to_image_type == 'conv':
+            return F.pixel_shuffle(self.to_image(grid), p).contiguous(
+                memory_format=torch.channels_last)
+        return F.interpolate(  # 'upsample'
+            self.to_image(grid), scale_factor=p, mode='bilinear',
+            align_corners=False).contiguous(memory_format=torch.channels_last)

@@ -4,14 +4,13 @@ from typing import Optional, Union
 import torch.nn as nn
 
 from mofme_mm.models.utils import (
-    build_restorer,
-    freeze_module,
+    RestorerHolderMixin,
     raw_channel_order,
     restore_inputs,
 )
 
 
-class DeweatherPreprocessorMixin:
+class DeweatherPreprocessorMixin(RestorerHolderMixin):
     """Put a deweathering restorer in front of a downstream preprocessor.
 
     Mix it in before the downstream class, e.g.
@@ -21,8 +20,11 @@ class DeweatherPreprocessorMixin:
     with the restorer's ``restore()`` (RGB in ``[0, 1]``, tiled per its
     ``test_cfg``), turns it back into ``[0, 255]`` pixels in the original
     channel order and hands it to the downstream ``forward`` (channel
-    conversion, normalisation, padding, ...).
+    conversion, normalisation, padding, ...). Weights and aux losses are
+    handled as :class:`RestorerHolderMixin` describes.
     """
+
+    holder_key = 'model.data_preprocessor'
 
     def _init_restorer(self,
                        restorer: Union[str, dict, nn.Module],
@@ -30,7 +32,9 @@ class DeweatherPreprocessorMixin:
                        trainable: bool = False,
                        input_channel_order: Optional[str] = None,
                        bgr_to_rgb: bool = False,
-                       rgb_to_bgr: bool = False) -> None:
+                       rgb_to_bgr: bool = False,
+                       untrained_restorer: bool = False,
+                       restorer_aux_losses: bool = True) -> None:
         """Build (and unless ``trainable``, freeze) the restorer.
 
         Args:
@@ -42,20 +46,15 @@ class DeweatherPreprocessorMixin:
                 order of the raw images; None infers it from the flags.
             bgr_to_rgb (bool): The downstream preprocessor's ``bgr_to_rgb``.
             rgb_to_bgr (bool): The downstream preprocessor's ``rgb_to_bgr``.
+            untrained_restorer (bool): Allow running without trained
+                restorer weights.
+            restorer_aux_losses (bool): When trainable, add the restorer's
+                weighted aux losses to the downstream loss.
         """
-        self.restorer = build_restorer(restorer, restorer_checkpoint)
-        self.trainable = trainable
+        self._init_restorer_holder(restorer, restorer_checkpoint, trainable,
+                                   untrained_restorer, restorer_aux_losses)
         self.input_channel_order = raw_channel_order(bgr_to_rgb, rgb_to_bgr,
                                                      input_channel_order)
-        if not trainable:
-            freeze_module(self.restorer)
-
-    def train(self, mode: bool = True):
-        """Set train mode, keeping a frozen restorer in eval mode."""
-        super().train(mode)
-        if not self.trainable:
-            self.restorer.eval()
-        return self
 
     def forward(self, data: dict, training: bool = False) -> dict:
         """Restore ``data['inputs']``, then preprocess as downstream does.
@@ -69,7 +68,8 @@ class DeweatherPreprocessorMixin:
             ``data_samples``, as the downstream preprocessor returns them.
         """
         data = self.cast_data(data)
-        data['inputs'] = restore_inputs(
-            self.restorer, data['inputs'], self.input_channel_order,
-            with_grad=self.trainable)
+        with self._restoring(training):
+            data['inputs'] = restore_inputs(
+                self.restorer, data['inputs'], self.input_channel_order,
+                with_grad=self.trainable)
         return super().forward(data, training)

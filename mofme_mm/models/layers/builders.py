@@ -1,4 +1,5 @@
 """Build routers and FFN slots from config dicts (short or registered names)."""
+from numbers import Real
 from typing import Optional
 
 from torch import nn
@@ -6,6 +7,32 @@ from torch import nn
 from mofme_mm.registry import MODELS
 
 ROUTER_TYPES = {'topk': 'TopKRouter', 'uar': 'UncertaintyRouter'}
+# config fields whose values must be numbers / True or False
+NUMBER_FIELDS = ('dropout', 'eps', 'calibration_scale', 'drop')
+FLAG_FIELDS = ('renormalize', 'mc_at_test', 'bias', 'gated')
+
+
+def check_field_types(owner: str, cfg: dict) -> None:
+    """Refuse, by name, config values of the wrong kind.
+
+    ``--cfg-options`` turns ``dropout=high`` into the string ``'high'``,
+    which would fail inside ``float()`` without naming the field, and
+    ``renormalize=no`` into a (truthy) string.
+
+    Args:
+        owner (str): The config dict's name, e.g. ``'router_cfg'``.
+        cfg (dict): Its fields.
+    """
+    for key in NUMBER_FIELDS:
+        value = cfg.get(key)
+        if key in cfg and (isinstance(value, bool)
+                           or not isinstance(value, Real)):
+            raise ValueError(f'{owner}.{key} must be a number, got '
+                             f'{value!r} ({type(value).__name__}).')
+    for key in FLAG_FIELDS:
+        if key in cfg and not isinstance(cfg[key], bool):
+            raise ValueError(f'{owner}.{key} must be True or False, got '
+                             f'{cfg[key]!r} ({type(cfg[key]).__name__}).')
 
 
 def build_router(router_cfg: Optional[dict], in_dims: int, num_experts: int,
@@ -27,6 +54,7 @@ def build_router(router_cfg: Optional[dict], in_dims: int, num_experts: int,
         raise ValueError(
             f"router_cfg.type must be one of {sorted(ROUTER_TYPES)}, got "
             f"'{name}'.")
+    check_field_types('router_cfg', cfg)
     cfg.update(type=ROUTER_TYPES.get(name, name), in_dims=in_dims,
                num_experts=num_experts, top_k=top_k)
     return MODELS.build(cfg)
@@ -55,6 +83,7 @@ def build_ffn(ffn_cfg: Optional[dict], router_cfg: Optional[dict],
     if name not in FFN_TYPES and name not in FFN_TYPES.values():
         raise ValueError(
             f"ffn_cfg.type must be one of {sorted(FFN_TYPES)}, got '{name}'.")
+    check_field_types('ffn_cfg', cfg)
     name = FFN_TYPES.get(name, name)
     cfg.update(type=name, embed_dims=embed_dims, hidden_dims=hidden_dims)
     if name == 'FFN':

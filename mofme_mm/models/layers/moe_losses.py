@@ -18,11 +18,25 @@ def load_balance_loss(probs: Tensor, indices: Tensor) -> Tensor:
     product of the two token averages is the balance measure of the cited
     GShard/Switch papers, and gradients flow through ``P_i`` only.
 
-    Values: exactly 1 for perfectly balanced dispatch (``f_i = 1/E``, whatever
-    the probabilities); when dispatch follows the probabilities (``f = P``) it
-    is ``E sum_i P_i^2 >= 1`` by Cauchy-Schwarz, so 1 is the documented minimum
-    of balanced routing. A router that sends every token to the same k experts
-    with probability mass ~1 on them scores about E / k.
+    What the value means (each point is tested):
+
+    - Balanced dispatch (``f_i = 1/E``) scores exactly 1, whatever the
+      probabilities.
+    - 1 is NOT a lower bound: the value weighs the load by the mean
+      probability, so an imbalanced dispatch whose busy experts have a low
+      mean probability scores below 1 (e.g. E = 2, top-1, 3/4 of the tokens
+      to expert 0 with p = (0.5+, 0.5-), 1/4 to expert 1 with p = (0, 1):
+      ``2 (3/4 * 3/8 + 1/4 * 5/8) = 0.875``). Do not read a small value as
+      "balanced"; read the dispatch fractions.
+    - Among routings whose dispatch follows the probabilities (``f = P``)
+      it is ``E sum_i P_i^2 >= 1``, equal to 1 only for uniform ``P``; a
+      router that sends every token to the same k experts with probability
+      mass ~1 on them scores about E / k. Always ``0 <= L <= E``.
+    - What makes it balance is its gradient: ``dL/dP_i = E f_i``, so each
+      step lowers the router probability of every expert in proportion to
+      its load (the dispatch itself is not differentiable); at balanced
+      dispatch the push is the same for all experts and vanishes through the
+      softmax. Training with it spreads a skewed router's dispatch.
 
     Args:
         probs (Tensor): (..., E) router probabilities (softmax over experts).
@@ -41,8 +55,14 @@ def load_balance_loss(probs: Tensor, indices: Tensor) -> Tensor:
 def uncertainty_loss(variance: Tensor, indices: Tensor) -> Tensor:
     """Uncertainty loss (Eq. 10): ``E / N sum_n sum_i var_i(x_n) v_i(x_n)``.
 
+    ``var`` is the router's Monte-Carlo variance: of the logits by default,
+    or of the routing probabilities
+    (``UncertaintyRouter(uncertainty_on=...)``; docs/uncertainty_loss.md
+    has the measurement behind the default).
+
     Args:
-        variance (Tensor): (..., E) Monte-Carlo variance of the router logits.
+        variance (Tensor): (..., E) Monte-Carlo variance of the router
+            probabilities or logits.
         indices (Tensor): (..., k) selected experts (``v``).
 
     Returns:

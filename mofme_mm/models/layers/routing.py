@@ -19,8 +19,10 @@ class RouterOutput(NamedTuple):
         weights (Tensor): (..., k) float32 routing weights of the chosen experts.
         indices (Tensor): (..., k) long indices of the chosen experts.
         probs (Tensor): (..., E) float32 softmax of ``logits`` (load-balance loss).
-        variance (Tensor, optional): (..., E) Monte-Carlo variance of the router
-            logits (uncertainty loss); ``None`` for a router without MC passes.
+        variance (Tensor, optional): (..., E) Monte-Carlo variance that feeds
+            the uncertainty loss (Eq. 10): of the routing probabilities or of
+            the logits, as the router's ``uncertainty_on`` says; ``None`` for a
+            router without MC passes.
     """
 
     logits: Tensor
@@ -101,3 +103,21 @@ def calibrate_logits(deviations: Tensor,
     variance = (dev - mean_dev).square().mean(dim=0)
     calib = (-mean_dev) / (variance + eps)  # Sigma^-1 (z - mu)
     return F.normalize(calib, dim=-1, eps=1e-12), variance
+
+
+def mc_prob_variance(logits: Tensor, deviations: Tensor) -> Tensor:
+    """Per-expert variance of the routing probabilities over the M MC passes.
+
+    ``var_m softmax(z + u_m)`` (biased, over m): the Monte-Carlo spread of
+    what the router outputs, bounded by 1/4 whatever the scale of ``W``
+    (unlike the variance of the logits, which grows with ``|W|^2``).
+
+    Args:
+        logits (Tensor): (..., E) deterministic logits ``z``.
+        deviations (Tensor): (M, ..., E) ``u_m = z_m - z``.
+
+    Returns:
+        Tensor: (..., E) float32 variance; zero when the deviations are.
+    """
+    probs = (logits.float().unsqueeze(0) + deviations.float()).softmax(dim=-1)
+    return probs.var(dim=0, unbiased=False)

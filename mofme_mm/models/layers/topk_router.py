@@ -1,4 +1,6 @@
 """Top-k softmax router (paper Eq. 1-2)."""
+from numbers import Integral
+
 from torch import Tensor, nn
 
 from mofme_mm.registry import MODELS
@@ -7,11 +9,21 @@ from .routing import RouterOutput, topk_routing
 
 
 def check_routing_args(num_experts: int, top_k: int) -> None:
-    """Raise ``ValueError`` naming the field for impossible expert settings."""
-    if int(num_experts) < 1:
+    """Raise ``ValueError`` naming the field for impossible expert settings.
+
+    Both must be integers (``top_k='two'`` from ``--cfg-options`` is refused
+    by name, not by ``int()``), ``num_experts >= 1`` and
+    ``1 <= top_k <= num_experts``.
+    """
+    for name, value in (('num_experts', num_experts), ('top_k', top_k)):
+        if isinstance(value, bool) or not isinstance(value, Integral):
+            raise ValueError(
+                f'ffn_cfg.{name} must be an integer, got {value!r} '
+                f'({type(value).__name__}).')
+    if num_experts < 1:
         raise ValueError(
             f'ffn_cfg.num_experts must be >= 1, got {num_experts}.')
-    if not 1 <= int(top_k) <= int(num_experts):
+    if not 1 <= top_k <= num_experts:
         raise ValueError(
             f'ffn_cfg.top_k must be in [1, num_experts={num_experts}], got '
             f'{top_k}; lower top_k or raise num_experts.')

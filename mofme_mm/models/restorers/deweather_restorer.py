@@ -222,11 +222,18 @@ class DeweatherRestorer(BaseModel):
                 ) -> List[RestorationDataSample]:
         """Restore a batch and store the results in the data samples.
 
+        Every image is restored at its own size (``img_shape``), never as
+        part of the zero-padded batch: with global attention (and tiles laid
+        over the padded frame) the padding would change the result, so an
+        image's output would depend on its batch-mates. Images of equal size
+        are restored together, one ``restore`` call per size.
+
         Args:
-            inputs (Tensor): ``(B, 3, H, W)`` RGB in [0, 1].
+            inputs (Tensor): ``(B, 3, H, W)`` RGB in [0, 1], padded
+                bottom/right to the largest image.
             data_samples (list[RestorationDataSample], optional): Their
-                ``img_shape`` crops away the batch padding. New samples are
-                made when None.
+                ``img_shape`` (default: the full ``(H, W)``) is each image's
+                valid size. New samples are made when None.
 
         Returns:
             list[RestorationDataSample]: With ``pred_img`` and ``input_img``
@@ -234,13 +241,33 @@ class DeweatherRestorer(BaseModel):
         """
         if data_samples is None:
             data_samples = [RestorationDataSample() for _ in inputs]
-        restored = self.restore(inputs)
-        for sample, image, output in zip(data_samples, inputs, restored):
-            height, width = sample.metainfo.get('img_shape',
-                                                tuple(image.shape[-2:]))[:2]
-            sample.input_img = PixelData(data=image[:, :height, :width])
-            sample.pred_img = PixelData(data=output[:, :height, :width])
+        if len(data_samples) != len(inputs):
+            raise ValueError(f'predict got {len(inputs)} images but '
+                             f'{len(data_samples)} data samples.')
+        groups: Dict[Tuple[int, int], List[int]] = {}
+        for index, sample in enumerate(data_samples):
+            size = self._valid_size(sample, inputs.shape[-2:])
+            groups.setdefault(size, []).append(index)
+        for (height, width), indices in groups.items():
+            images = inputs[indices, :, :height, :width]
+            restored = self.restore(images)
+            for index, image, output in zip(indices, images, restored):
+                data_samples[index].input_img = PixelData(data=image)
+                data_samples[index].pred_img = PixelData(data=output)
         return data_samples
+
+    @staticmethod
+    def _valid_size(sample: RestorationDataSample,
+                    padded: Sequence[int]) -> Tuple[int, int]:
+        """``img_shape`` of a sample (the padded size when absent)."""
+        height, width = (int(v) for v in tuple(
+            sample.metainfo.get('img_shape', tuple(padded)))[:2])
+        if not (0 < height <= padded[0] and 0 < width <= padded[1]):
+            raise ValueError(
+                f"img_shape {(height, width)} of "
+                f"{sample.metainfo.get('img_path', 'a sample')} does not fit "
+                f'the batch of size {tuple(padded)}.')
+        return height, width
 
     @staticmethod
     def _stack_gt(inputs: Tensor, data_samples: List[RestorationDataSample]

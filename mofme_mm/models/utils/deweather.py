@@ -12,7 +12,8 @@ import torch
 import torch.nn as nn
 from mmengine.config import Config, ConfigDict
 from mmengine.registry import DefaultScope
-from mmengine.runner import load_checkpoint
+
+from .weight_loading import load_state_dict_checked, read_state_dict
 
 CHANNEL_ORDERS = ('rgb', 'bgr')
 
@@ -39,7 +40,8 @@ def _restorer_cfg(restorer: Union[str, dict]) -> dict:
 
 
 def build_restorer(restorer: Union[str, dict, nn.Module],
-                   checkpoint: Optional[str] = None) -> nn.Module:
+                   checkpoint: Optional[str] = None,
+                   strict: bool = True) -> nn.Module:
     """Build a restorer and load its weights.
 
     Args:
@@ -48,6 +50,9 @@ def build_restorer(restorer: Union[str, dict, nn.Module],
         checkpoint (str, optional): A checkpoint written by mmengine for that
             restorer (its ``state_dict`` keys match the restorer's).
             Defaults to None (keep the initial weights).
+        strict (bool): Refuse a checkpoint with missing, unexpected or
+            mis-shaped keys, naming them (``WeightLoadingError``). False
+            loads what fits and warns about the rest. Defaults to True.
 
     Returns:
         nn.Module: The restorer, with ``init_weights()`` applied and the
@@ -67,11 +72,17 @@ def build_restorer(restorer: Union[str, dict, nn.Module],
             if _has_init_cfg(module):  # e.g. a Pretrained init of the network
                 module.init_weights()
     if checkpoint is not None:
+        if not isinstance(checkpoint, str):
+            raise TypeError('the restorer checkpoint must be the path of a '
+                            f'.pth file or None, got {checkpoint!r}')
         if not osp.isfile(checkpoint):
             raise FileNotFoundError(
                 f'restorer checkpoint "{checkpoint}" does not exist: pass the '
                 '.pth file written when training the restorer, or None')
-        load_checkpoint(module, checkpoint, map_location='cpu', strict=True)
+        load_state_dict_checked(
+            module, read_state_dict(checkpoint), checkpoint, strict=strict,
+            hint='Pass the checkpoint that tools/train.py wrote for this '
+            'restorer config.')
     if hasattr(module, 'is_init'):
         module.is_init = True
     if not hasattr(module, 'restore'):

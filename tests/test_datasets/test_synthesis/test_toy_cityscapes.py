@@ -1,9 +1,13 @@
 import glob
+import json
 import os.path as osp
 
 import cv2
 import numpy as np
 import pytest
+from cityscapesscripts.helpers.annotation import Annotation
+from cityscapesscripts.helpers.labels import id2label
+from cityscapesscripts.preparation.json2instanceImg import createInstanceImage
 
 from mofme_mm.datasets.synthesis import (
     disparity_to_depth,
@@ -17,6 +21,9 @@ def test_fixture_tree_has_real_layout(toy_cityscapes_root):
     frame = 'aachen_000000_000019'
     for rel in (f'leftImg8bit/train/aachen/{frame}_leftImg8bit.png',
                 f'gtFine/train/aachen/{frame}_gtFine_labelTrainIds.png',
+                f'gtFine/train/aachen/{frame}_gtFine_labelIds.png',
+                f'gtFine/train/aachen/{frame}_gtFine_instanceIds.png',
+                f'gtFine/train/aachen/{frame}_gtFine_polygons.json',
                 f'disparity/train/aachen/{frame}_disparity.png',
                 f'camera/train/aachen/{frame}_camera.json',
                 f'leftImg8bit_rain/train/aachen/{frame}_leftImg8bit_rain_'
@@ -57,15 +64,17 @@ def test_fog_denser_with_beta_on_toy_frames(toy_cityscapes_root):
 
 
 def test_deterministic_by_seed(tmp_path):
-    kwargs = dict(num_train=1, num_val=1, size=(64, 32),
+    kwargs = dict(num_train=1, num_val=1, num_test=1, size=(64, 32),
                   train_cities=('aachen', ), val_cities=('lindau', ),
+                  test_cities=('berlin', ),
                   rain_params=[(0.01, 0.005, 0.01)], patterns=(3, ),
                   fog_betas=(0.01, ))
     a = make_toy_cityscapes(str(tmp_path / 'a'), seed=5, **kwargs)
     b = make_toy_cityscapes(str(tmp_path / 'b'), seed=5, **kwargs)
     c = make_toy_cityscapes(str(tmp_path / 'c'), seed=6, **kwargs)
     assert a['frames'] == b['frames'] == dict(
-        train=['aachen_000000_000019'], val=['lindau_000000_000019'])
+        train=['aachen_000000_000019'], val=['lindau_000000_000019'],
+        test=['berlin_000000_000019'])
     for pa, pb, pc in zip(a['rain'] + a['fog'], b['rain'] + b['fog'],
                           c['rain'] + c['fog']):
         ia, ib, ic = (cv2.imread(p) for p in (pa, pb, pc))
@@ -77,3 +86,47 @@ def test_rejects_overlapping_cities(tmp_path):
     with pytest.raises(ValueError, match='distinct'):
         make_toy_cityscapes(str(tmp_path), train_cities=('a', ),
                             val_cities=('a', ))
+    with pytest.raises(ValueError, match='distinct'):
+        make_toy_cityscapes(str(tmp_path), val_cities=('b', ),
+                            test_cities=('b', ))
+
+
+def test_instance_ground_truth_files(toy_cityscapes_root):
+    """labelIds, instanceIds and polygons of every split, as real gtFine."""
+    train_lut = np.full(256, 255, np.uint8)
+    for label in id2label.values():
+        if label.id >= 0:
+            train_lut[label.id] = label.trainId % 256
+    seen = set()
+    polygon_files = sorted(glob.glob(osp.join(
+        toy_cityscapes_root, 'gtFine', '*', '*', '*_gtFine_polygons.json')))
+    assert {p.split(osp.sep)[-3] for p in polygon_files} == {
+        'train', 'val', 'test'}
+    assert len(polygon_files) == 4 + 2 + 2
+    for path in polygon_files:
+        stem = path[:-len('_polygons.json')]
+        ids = cv2.imread(stem + '_labelIds.png', cv2.IMREAD_UNCHANGED)
+        inst = cv2.imread(stem + '_instanceIds.png', cv2.IMREAD_UNCHANGED)
+        train = cv2.imread(stem + '_labelTrainIds.png', cv2.IMREAD_UNCHANGED)
+        assert ids.dtype == np.uint8 and inst.dtype == np.uint16
+        assert ids.shape == inst.shape == train.shape == (64, 128)
+        with open(path) as f:
+            polygons = json.load(f)
+        assert (polygons['imgHeight'], polygons['imgWidth']) == (64, 128)
+        np.testing.assert_array_equal(train, train_lut[ids])
+        things = inst >= 1000
+        np.testing.assert_array_equal(inst[things] // 1000, ids[things])
+        np.testing.assert_array_equal(inst[~things], ids[~things])
+        # Instance k of a class is its k-th polygon, as json2instanceImg says.
+        annotation = Annotation()
+        annotation.fromJsonFile(path)
+        np.testing.assert_array_equal(
+            inst, np.asarray(createInstanceImage(annotation, 'ids')))
+        seen.update(id2label[int(i) // 1000].name
+                    for i in np.unique(inst[things]))
+    assert {'car', 'person'} <= seen
+    # Test frames have no weather versions (as the real packages).
+    assert not osp.exists(osp.join(toy_cityscapes_root, 'leftImg8bit_rain',
+                                   'test'))
+    assert osp.isfile(osp.join(toy_cityscapes_root, 'leftImg8bit', 'test',
+                               'berlin', 'berlin_000000_000019_leftImg8bit.png'))

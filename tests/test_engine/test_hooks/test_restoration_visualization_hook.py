@@ -6,6 +6,8 @@ from mmengine.structures import PixelData
 from mofme_mm.engine.hooks import RestorationVisualizationHook
 from mofme_mm.registry import HOOKS
 from mofme_mm.structures import RestorationDataSample
+from mofme_mm.utils import atomic_write
+from mofme_mm.utils.output_guard import InputOverwriteError
 
 
 def make_output(name, weather, with_gt=True):
@@ -49,3 +51,42 @@ def test_draw_off_writes_nothing_and_interval_skips(tmp_path):
 def test_draw_without_out_dir_raises():
     with pytest.raises(ValueError, match='out_dir'):
         RestorationVisualizationHook(draw=True)
+
+
+def test_never_writes_onto_the_input_or_ground_truth(tmp_path):
+    rain = tmp_path / 'data' / 'rain'
+    rain.mkdir(parents=True)
+    (rain / 'a.png').write_bytes(b'the rainy input')
+    (rain / 'gt.png').write_bytes(b'the clean target')
+    sample = make_output('a', 'rain')
+    sample.set_metainfo(dict(img_path=str(rain / 'a.png'),
+                             gt_path=str(rain / 'gt.png')))
+    hook = RestorationVisualizationHook(draw=True,
+                                        out_dir=str(tmp_path / 'data'))
+    with pytest.raises(InputOverwriteError, match='a.png'):
+        hook.after_test_iter(None, 0, None, [sample])
+    gt_named = make_output('gt', 'rain')
+    gt_named.set_metainfo(dict(img_path=str(tmp_path / 'other' / 'gt.jpg'),
+                               gt_path=str(rain / 'gt.png')))
+    hook = RestorationVisualizationHook(pred_dir=str(tmp_path / 'data'))
+    with pytest.raises(InputOverwriteError, match='gt.png'):
+        hook.after_test_iter(None, 0, None, [gt_named])
+    assert (rain / 'a.png').read_bytes() == b'the rainy input'
+    assert (rain / 'gt.png').read_bytes() == b'the clean target'
+    assert sorted(p.name for p in rain.iterdir()) == ['a.png', 'gt.png']
+
+
+def test_interrupted_write_keeps_the_earlier_panel(tmp_path, monkeypatch):
+    (tmp_path / 'rain').mkdir()
+    (tmp_path / 'rain' / 'a.png').write_bytes(b'panel of an earlier run')
+
+    def interrupted(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(atomic_write.os, 'replace', interrupted)
+    hook = RestorationVisualizationHook(draw=True, out_dir=str(tmp_path))
+    with pytest.raises(KeyboardInterrupt):
+        hook.after_test_iter(None, 0, None, [make_output('a', 'rain')])
+    assert (tmp_path / 'rain' / 'a.png').read_bytes() == (
+        b'panel of an earlier run')
+    assert [p.name for p in (tmp_path / 'rain').iterdir()] == ['a.png']

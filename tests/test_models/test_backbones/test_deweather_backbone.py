@@ -69,9 +69,11 @@ def test_bgr_channel_order():
 
 
 def test_gradients_reach_the_restorer():
+    # the restorer's own losses need a downstream model (test_utils/)
     model = MODELS.build(
         dict(type='DeweatherBackbone', backbone=TINY_RESNET,
-             restorer=TINY_RESTORER))
+             restorer=TINY_RESTORER, untrained_restorer=True,
+             restorer_aux_losses=False))
     model.train()
     _, x = normalised_batch()
     loss = sum(f.mean() for f in model(x))
@@ -84,7 +86,7 @@ def test_gradients_reach_the_restorer():
 
 def test_frozen_restorer_gets_no_gradients_but_backbone_does():
     model = DeweatherBackbone(backbone=TINY_RESNET, restorer=TINY_RESTORER,
-                              trainable=False)
+                              trainable=False, untrained_restorer=True)
     model.train()
     assert not model.restorer.training
     _, x = normalised_batch()

@@ -1,5 +1,6 @@
 import pytest
 import torch
+import torch.nn.functional as F
 
 from mofme_mm.models.backbones import MoFMEViT
 from mofme_mm.registry import MODELS
@@ -19,10 +20,18 @@ def test_odd_size_restored_to_same_size():
     x = torch.rand(1, 3, 250, 333)
     y, aux = model(x)
     assert y.shape == (1, 3, 250, 333)
-    assert y.min() >= 0 and y.max() <= 1
     assert len(aux['routing']) == 2
     # 250 x 333 pads to 252 x 336: 63 x 84 tokens
     assert aux['routing'][0]['weights'].shape == (1, 63 * 84, 2)
+    # the crop is the top-left of the output of the reflection-padded input
+    # (252 x 336), i.e. the image, not the padding
+    model.eval()
+    padded = F.pad(x, (0, 3, 0, 2), mode='reflect')
+    with torch.no_grad():
+        y, full = model(x)[0], model(padded)[0]
+    assert full.shape == (1, 3, 252, 336)
+    torch.testing.assert_close(y, full[..., :250, :333], atol=1e-5, rtol=0)
+    assert (y - full[..., -250:, -333:]).abs().max() > 1e-3
 
 
 @pytest.mark.parametrize('ffn,router,keys', [

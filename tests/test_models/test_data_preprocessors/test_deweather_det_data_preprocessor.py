@@ -61,13 +61,15 @@ def test_restores_before_normalising_and_pads():
 
 
 def test_frozen_by_default_and_trainable_on_request():
-    frozen = build(TINY_RESTORER)
+    frozen = build(TINY_RESTORER, untrained_restorer=True)
     frozen.train()
     assert not frozen.restorer.training
     assert not any(p.requires_grad for p in frozen.restorer.parameters())
     assert not frozen(make_batch([(8, 8)]), True)['inputs'].requires_grad
 
-    trainable = build(TINY_RESTORER, trainable=True)
+    # the restorer's own losses are not collected here (no detector)
+    trainable = build(TINY_RESTORER, trainable=True, untrained_restorer=True,
+                      restorer_aux_losses=False)
     trainable.train()
     assert trainable.restorer.training
     trainable(make_batch([(8, 8)]), True)['inputs'].sum().backward()

@@ -94,7 +94,7 @@ def test_training_pads_mixed_sizes_after_restoring():
 
 
 def test_real_restorer_matches_its_restore_method():
-    pre = build(TINY_RESTORER)
+    pre = build(TINY_RESTORER, untrained_restorer=True)
     data = make_batch([(16, 24)])
     image = data['inputs'][0].clone()
     out = pre(data)['inputs'][0]
@@ -107,7 +107,7 @@ def test_real_restorer_matches_its_restore_method():
 
 
 def test_frozen_restorer_stays_eval_and_gets_no_grad():
-    pre = build(TINY_RESTORER, size=(16, 16))
+    pre = build(TINY_RESTORER, size=(16, 16), untrained_restorer=True)
     pre.train()
     assert not pre.restorer.training
     assert not any(p.requires_grad for p in pre.restorer.parameters())

@@ -32,3 +32,14 @@ def test_topk_router_without_renormalisation_keeps_probabilities():
 def test_topk_router_bad_config(num_experts, top_k, field):
     with pytest.raises(ValueError, match=field):
         TopKRouter(8, num_experts=num_experts, top_k=top_k)
+
+
+@pytest.mark.parametrize('num_experts,top_k,field', [
+    (4, 'two', 'ffn_cfg.top_k'), ('four', 2, 'ffn_cfg.num_experts'),
+    (4, 2.5, 'ffn_cfg.top_k'), (True, 1, 'ffn_cfg.num_experts'),
+    (4, None, 'ffn_cfg.top_k')])
+def test_non_integer_expert_settings_are_refused_by_name(num_experts, top_k,
+                                                         field):
+    # what --cfg-options top_k=two gives: a string, not an int() failure
+    with pytest.raises(ValueError, match=rf'{field} must be an integer'):
+        TopKRouter(8, num_experts=num_experts, top_k=top_k)

@@ -71,9 +71,47 @@ def test_calibrated_vector_is_unit_norm_and_carries_gradients():
     assert uar.proj.weight.grad.abs().sum() > 0
 
 
+@pytest.mark.parametrize('num_samples', [0, 1, 2.5, '5', True])
+def test_fewer_than_two_mc_samples_are_refused(num_samples):
+    with pytest.raises(ValueError, match='router_cfg.num_samples'):
+        UncertaintyRouter(8, 4, 2, num_samples=num_samples)
+
+
+def test_two_mc_samples_give_a_nonzero_variance():
+    torch.manual_seed(0)
+    uar = UncertaintyRouter(16, 4, 2, num_samples=2, dropout=0.3).train()
+    out = uar(torch.randn(10, 16))
+    assert out.variance.sum() > 0
+
+
+def test_uncertainty_on_probs_or_logits():
+    x = torch.randn(6, 16)
+    outs = {}
+    for on in ('probs', 'logits'):
+        torch.manual_seed(0)
+        uar = UncertaintyRouter(16, 4, 2, dropout=0.2, uncertainty_on=on)
+        uar.train()
+        with torch.no_grad():
+            uar.proj.weight.mul_(10)  # large logits: the two readings differ
+        torch.manual_seed(1)
+        outs[on] = uar(x)
+        # the same MC passes, recomputed by hand
+        torch.manual_seed(1)
+        devs = mc_logit_deviations(x, uar.proj.weight, 5, 0.2)
+        z = uar.proj(x).float()
+        samples = z + devs if on == 'logits' else (z + devs).softmax(-1)
+        torch.testing.assert_close(outs[on].variance,
+                                   samples.var(0, unbiased=False))
+    # same routing either way; only the loss input differs
+    torch.testing.assert_close(outs['probs'].logits, outs['logits'].logits)
+    assert outs['probs'].variance.max() <= 0.25
+    assert outs['logits'].variance.max() > 1.0
+    assert UncertaintyRouter(8, 4, 2).uncertainty_on == 'logits'
+
+
 def test_bad_router_config():
-    with pytest.raises(ValueError, match='num_samples'):
-        UncertaintyRouter(8, 4, 2, num_samples=0)
+    with pytest.raises(ValueError, match='uncertainty_on'):
+        UncertaintyRouter(8, 4, 2, uncertainty_on='weights')
     with pytest.raises(ValueError, match='dropout'):
         UncertaintyRouter(8, 4, 2, dropout=1.0)
     with pytest.raises(ValueError, match='top_k'):

@@ -168,12 +168,61 @@ def test_tiled_restore_matches_whole_for_per_pixel_network():
 
 def test_tensor_mode_returns_restored_batch():
     torch.manual_seed(0)
-    model = DeweatherRestorer(network=TINY_MOFME).eval()
+    model = DeweatherRestorer(
+        network=TINY_MOFME,
+        test_cfg=dict(mode='tile', tile_size=8)).eval()
     images = torch.rand(2, 3, 20, 28)
     with torch.no_grad():
         out = model(images, mode='tensor')
+        raw = model.network(images)[0]
     assert out.shape == images.shape
-    assert out.min() >= 0 and out.max() <= 1
+    # the raw network output on the whole batch (test_cfg tiling is for
+    # restore / predict only)
+    torch.testing.assert_close(out, raw, rtol=0, atol=0)
+    assert not torch.allclose(out[0], out[1], atol=1e-3)
+
+
+@pytest.mark.parametrize('test_cfg', [
+    dict(mode='whole'),
+    dict(mode='tile', tile_size=16, tile_overlap=0, tile_batch_size=3),
+    dict(mode='tile', tile_size=16, tile_overlap=4, tile_batch_size=5),
+])
+def test_predict_does_not_depend_on_batch_mates(test_cfg):
+    """Real MoFMEViT (global attention): a mixed-size batch gives each image
+    its single-image result."""
+    torch.manual_seed(0)
+    model = DeweatherRestorer(network=TINY_MOFME, test_cfg=test_cfg).eval()
+    sizes = [(20, 28), (12, 18), (20, 28), (17, 9)]
+    batch = packed_batch(sizes, seed=3)
+    data = model.data_preprocessor(batch, False)
+    assert data['inputs'].shape[-2:] == (20, 28)
+    with torch.no_grad():
+        mixed = model(**data, mode='predict')
+        for index, sample in enumerate(mixed):
+            single = packed_batch(sizes, seed=3)
+            one = model.data_preprocessor(
+                dict(inputs=[single['inputs'][index]],
+                     data_samples=[single['data_samples'][index]]), False)
+            alone = model(**one, mode='predict')[0]
+            assert sample.pred_img.data.shape == (3, *sizes[index])
+            torch.testing.assert_close(sample.pred_img.data,
+                                       alone.pred_img.data,
+                                       atol=1e-5, rtol=0)
+            torch.testing.assert_close(sample.input_img.data,
+                                       alone.input_img.data, atol=0, rtol=0)
+            # and the same as restoring the bare image
+            image = rgb_unit(single['inputs'][index])[None]
+            torch.testing.assert_close(sample.pred_img.data,
+                                       model.restore(image)[0],
+                                       atol=1e-5, rtol=0)
+
+
+def test_predict_rejects_img_shape_larger_than_the_batch():
+    model = DeweatherRestorer(network=FakeMoENet())
+    sample = RestorationDataSample(metainfo=dict(img_shape=(9, 9),
+                                                 img_path='big.png'))
+    with pytest.raises(ValueError, match='big.png'):
+        model(torch.rand(1, 3, 8, 8), [sample], mode='predict')
 
 
 @pytest.mark.parametrize('kwargs,field', [

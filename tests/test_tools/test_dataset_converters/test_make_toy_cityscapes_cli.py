@@ -23,9 +23,12 @@ def test_cli_generates_a_readable_tree(tmp_path, capsys):
         '--out', out, '--num-train', '2', '--num-val', '1', '--size', '96',
         '48', '--seed', '3', '--patterns', '4', '--rain-params',
         '0.03,0.015,0.002', '--fog-betas', '0.005', '--train-cities',
-        'jena', '--val-cities', 'munster'])
-    assert 'wrote 2 train + 1 val frames, 3 rainy and 3 foggy' in \
-        capsys.readouterr().out
+        'jena', '--val-cities', 'munster', '--num-test', '1',
+        '--test-cities', 'bonn'])
+    assert ('wrote 2 train + 1 val frames, 3 rainy and 3 foggy images (+ 1 '
+            'test frames without weather)') in capsys.readouterr().out
+    assert osp.isfile(osp.join(out, 'gtFine', 'test', 'bonn',
+                               'bonn_000000_000019_gtFine_instanceIds.png'))
     ds = RainCityscapesDataset(data_root=out, split='train')
     assert len(ds) == 2
     info = ds.get_data_info(0)
