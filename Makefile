@@ -7,7 +7,7 @@ STAMP := .venv/.mofme_mm_installed
 
 install: $(STAMP)
 
-$(STAMP): requirements/build.txt requirements/openmmlab.txt requirements/runtime.txt requirements/tests.txt setup.py tools/scripts/install.sh
+$(STAMP): $(wildcard requirements/*.txt) setup.py model-index.yml tools/scripts/install.sh
 	bash tools/scripts/install.sh
 	touch $(STAMP)
 

@@ -1,17 +1,24 @@
-"""`make demo`: MoFME deweathering in front of segmentation, end to end.
+"""`make demo`: MoFME deweathering in front of segmentation and detection.
 
-On the toy Cityscapes (generated here when missing) and 2 CPU cores:
+On the toy Cityscapes (generated here when missing, with the COCO jsons of
+its clean frames made by mmdet's own Cityscapes converter) and 2 CPU cores:
 
 1. train a small MoFME restorer on rainy + foggy toy frames
    (configs/toy/mofme_toy_demo_restorer.py);
 2. train a small FCN segmentor on the clean toy frames
    (configs/toy/seg_fcn_toy_cityscapes.py), from scratch;
-3. test the segmentor on (a) clean, (b) weathered and (c) MoFME-restored val
-   frames (configs/toy/seg_fcn_toy_cityscapes{,_weather,_mofme}.py: the
-   restorer sits in the data preprocessor), and the restorer's PSNR / SSIM;
-4. print the table, save it (demo_results.{json,md}) and a figure
-   (demo_figure.png: weathered input / restored / ground truth / predictions)
-   into the work dir.
+3. train a small Faster R-CNN (or Mask R-CNN, ``--detector``) on the clean
+   toy frames (configs/toy/det_faster-rcnn_toy_cityscapes.py), from scratch;
+4. test both on (a) clean, (b) weathered and (c) MoFME-restored val frames
+   (the ``*_toy_cityscapes{,_weather,_mofme}.py`` configs: the restorer sits
+   in the data preprocessor), and the restorer's PSNR / SSIM;
+5. print the two tables, save them (demo_results.{json,md}) and two figures
+   (demo_figure.png: weathered | restored | clean | the router's
+   uncertainty | segmentations; demo_det_figure.png: detections on
+   weathered and restored frames) into the work dir.
+
+Every checkpoint is loaded strictly; the PSNR / SSIM columns name the
+metric protocol (RestorationMetric.protocol_description).
 
 Example:
     python tools/demo.py --work-dir work_dirs/demo
@@ -19,7 +26,13 @@ Example:
 import argparse
 import json
 import logging
+import numbers
+import os
 import os.path as osp
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
 import warnings
 from typing import Dict, List, Optional
@@ -30,14 +43,36 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 import mofme_mm  # noqa: F401  (registers modules, torch.load compat)
+from mofme_mm.datasets.cityscapes_naming import COCO_ANN_FILE
+from mofme_mm.datasets.weather_det_views import mmdet_cityscapes_converter
+from mofme_mm.engine.runner_setup import (
+    apply_cfg_options,
+    load_model_checkpoint,
+    read_checkpoint,
+)
+from mofme_mm.models.utils import load_state_dict_checked, state_dict_of
+from mofme_mm.registry import METRICS
+from mofme_mm.utils.atomic_write import atomic_output, atomic_write_bytes
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-RESTORER_CFG = osp.join(REPO, 'configs/toy/mofme_toy_demo_restorer.py')
-SEG_CFG = osp.join(REPO, 'configs/toy/seg_fcn_toy_cityscapes.py')
-SEG_WEATHER_CFG = osp.join(REPO,
-                           'configs/toy/seg_fcn_toy_cityscapes_weather.py')
-SEG_MOFME_CFG = osp.join(REPO, 'configs/toy/seg_fcn_toy_cityscapes_mofme.py')
+TOY = osp.join(REPO, 'configs', 'toy')
+RESTORER_CFG = osp.join(TOY, 'mofme_toy_demo_restorer.py')
+SEG_CFGS = dict(clean=osp.join(TOY, 'seg_fcn_toy_cityscapes.py'),
+                weathered=osp.join(TOY, 'seg_fcn_toy_cityscapes_weather.py'),
+                restored=osp.join(TOY, 'seg_fcn_toy_cityscapes_mofme.py'))
+DET_CFGS = {
+    name: dict(clean=osp.join(TOY, f'{stem}.py'),
+               weathered=osp.join(TOY, f'{stem}_weather.py'),
+               restored=osp.join(TOY, f'{stem}_mofme.py'))
+    for name, stem in (('faster-rcnn', 'det_faster-rcnn_toy_cityscapes'),
+                       ('mask-rcnn', 'mask-rcnn_toy_cityscapes'))
+}
 WEATHERS = ('rain', 'fog')
+PAPER_NAMES = (('rain', 'derain'), ('fog', 'dehaze'))
+METRIC_LABELS = {'bbox_mAP': 'bbox mAP', 'bbox_mAP_50': 'bbox AP50',
+                 'segm_mAP': 'segm mAP', 'segm_mAP_50': 'segm AP50'}
+# The restorer stage (step 1): epochs over the rainy + foggy train images.
+RESTORER_EPOCHS = 60
 
 
 def parse_args() -> argparse.Namespace:
@@ -48,8 +83,14 @@ def parse_args() -> argparse.Namespace:
                         help='toy train frames to generate when missing')
     parser.add_argument('--num-val', type=int, default=6,
                         help='toy val frames to generate when missing')
-    parser.add_argument('--restorer-epochs', type=int, default=60)
+    parser.add_argument('--restorer-epochs', type=int,
+                        default=RESTORER_EPOCHS)
     parser.add_argument('--seg-iters', type=int, default=400)
+    parser.add_argument('--detector', choices=sorted(DET_CFGS),
+                        default='mask-rcnn',
+                        help='toy detector to train: faster-rcnn (bbox mAP) '
+                        'or mask-rcnn (bbox and segm mAP)')
+    parser.add_argument('--det-iters', type=int, default=400)
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument(
         '--threads', type=int, default=1,
@@ -78,22 +119,46 @@ def ensure_toy_data(root: str, num_train: int, num_val: int,
                         seed=seed)
 
 
-# ---------------------------------------------------------------- runners
-def _runner(cfg: Config, work_dir: str, quiet: bool) -> Runner:
-    cfg.work_dir = work_dir
-    cfg.launcher = 'none'
-    if quiet:
-        cfg.log_level = 'WARNING'
-    return Runner.from_cfg(cfg)
+def ensure_coco_annotations(root: str) -> None:
+    """Make ``root/annotations`` with mmdet's Cityscapes converter.
+
+    The COCO jsons of the clean frames (what the detection datasets read)
+    come from mmdet's own ``tools/dataset_converters/cityscapes.py``, run on
+    the toy tree as on the real one; it writes into a temporary folder that
+    replaces ``annotations/`` only when it succeeded.
+    """
+    out_dir = osp.join(root, 'annotations')
+    wanted = [osp.join(root, COCO_ANN_FILE.format(split=split))
+              for split in ('train', 'val')]
+    if all(osp.isfile(path) for path in wanted):
+        return
+    if osp.exists(out_dir):
+        raise FileExistsError(
+            f'{out_dir} exists but lacks {[osp.basename(p) for p in wanted]};'
+            ' delete it (tools/demo.py remakes it with mmdet\'s converter).')
+    say('COCO jsons of the clean frames: mmdet\'s '
+        'tools/dataset_converters/cityscapes.py')
+    tmp = tempfile.mkdtemp(prefix='annotations.', dir=root)
+    try:
+        proc = subprocess.run(
+            [sys.executable, mmdet_cityscapes_converter(), root, '-o', tmp],
+            capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(
+                f'mmdet\'s Cityscapes converter failed on {root} (an old toy '
+                'tree without gtFine *_instanceIds.png? delete it to '
+                f'regenerate):\n{(proc.stdout + proc.stderr)[-3000:]}')
+        os.replace(tmp, out_dir)
+    finally:
+        if osp.isdir(tmp):
+            shutil.rmtree(tmp)
 
 
+# ---------------------------------------------------------------- configs
 def restorer_config(data_root: str, epochs: int, seed: int) -> Config:
     """The toy MoFME config, pointed at ``data_root``, for ``epochs``."""
     cfg = Config.fromfile(RESTORER_CFG)
-    for loader in (cfg.train_dataloader, cfg.val_dataloader,
-                   cfg.test_dataloader):
-        for part in loader.dataset.datasets:
-            part.data_root = data_root
+    apply_cfg_options(cfg, {'data_root': data_root})
     # decode PNGs in a worker process while the main process trains
     cfg.train_dataloader.update(num_workers=1, persistent_workers=True)
     if epochs < 1:
@@ -117,31 +182,54 @@ def restorer_config(data_root: str, epochs: int, seed: int) -> Config:
     return cfg
 
 
-def seg_config(path: str, data_root: str, iters: Optional[int] = None,
-               seed: int = 0,
-               restorer_checkpoint: Optional[str] = None) -> Config:
-    """A toy segmentation config, pointed at ``data_root``."""
+def set_iters(cfg: Config, iters: int, option: str) -> None:
+    """Train an iteration-based toy config for ``iters`` iterations; the
+    last LR scheduler (poly or cosine) ends there."""
+    if iters < 1:
+        raise ValueError(f'{option} must be >= 1, got {iters}')
+    cfg.train_cfg.max_iters = iters
+    cfg.train_cfg.val_interval = iters + 1
+    last = cfg.param_scheduler[-1]
+    if last.get('begin', 0) >= iters:
+        raise ValueError(f'{option}={iters} ends before the warm-up of '
+                         f'{last.get("begin")} iterations')
+    last.end = iters
+    if 'T_max' in last:
+        last.T_max = iters - last.get('begin', 0)
+    cfg.default_hooks.checkpoint.interval = iters
+
+
+def downstream_config(path: str, data_root: str,
+                      iters: Optional[int] = None, seed: int = 0,
+                      restorer_checkpoint: Optional[str] = None,
+                      option: str = '--iters') -> Config:
+    """A toy segmentation / detection config, pointed at ``data_root``."""
     cfg = Config.fromfile(path)
-    for loader in (cfg.train_dataloader, cfg.val_dataloader,
-                   cfg.test_dataloader):
-        dataset = loader.dataset
-        for part in dataset.get('datasets', [dataset]):
-            part.data_root = data_root
+    apply_cfg_options(cfg, {'data_root': data_root})
     if iters is not None:
-        if iters < 1:
-            raise ValueError(f'--seg-iters must be >= 1, got {iters}')
-        cfg.train_cfg.max_iters = iters
-        cfg.train_cfg.val_interval = iters + 1
-        cfg.param_scheduler[0].end = iters
-        cfg.default_hooks.checkpoint.interval = iters
+        set_iters(cfg, iters, option)
     if restorer_checkpoint is not None:
         cfg.model.data_preprocessor.restorer_checkpoint = restorer_checkpoint
     cfg.randomness = dict(seed=seed)
     return cfg
 
 
+# ---------------------------------------------------------------- runners
+def _runner(cfg: Config, work_dir: str, quiet: bool) -> Runner:
+    cfg.work_dir = work_dir
+    cfg.launcher = 'none'
+    if quiet:
+        cfg.log_level = 'WARNING'
+    return Runner.from_cfg(cfg)
+
+
 def train(cfg: Config, work_dir: str, name: str) -> str:
-    """Train with mmengine's Runner; return the last checkpoint's path."""
+    """Train with mmengine's Runner; return the last checkpoint's path.
+
+    No validation: mmengine's loops would validate after the last
+    iteration / epoch, which the test stage does anyway.
+    """
+    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     runner = _runner(cfg, work_dir, quiet=False)
     runner.train()
     with open(osp.join(work_dir, 'last_checkpoint')) as f:
@@ -151,56 +239,88 @@ def train(cfg: Config, work_dir: str, name: str) -> str:
 
 
 def test(cfg: Config, work_dir: str, checkpoint: str) -> Dict[str, float]:
-    """Test ``checkpoint`` with ``cfg``'s test loop; return the metrics."""
-    cfg.load_from = checkpoint
-    metrics = _runner(cfg, work_dir, quiet=True).test()
-    return {key: float(value) for key, value in metrics.items()}
-
-
-def merge_checkpoints(seg_ckpt: str, restorer_ckpt: str, out: str) -> str:
-    """One segmentor checkpoint that carries the restorer in its
-    ``data_preprocessor.restorer.*`` weights (what the _mofme config holds).
-    """
-    from mmengine.runner import CheckpointLoader
-
-    seg = CheckpointLoader.load_checkpoint(seg_ckpt, map_location='cpu')
-    restorer = CheckpointLoader.load_checkpoint(restorer_ckpt,
-                                                map_location='cpu')
-    state = dict(seg['state_dict'])
-    for key, value in restorer['state_dict'].items():
-        state[f'data_preprocessor.restorer.{key}'] = value
-    meta = dict(dataset_meta=seg.get('meta', {}).get('dataset_meta'))
-    torch.save(dict(meta=meta, state_dict=state), out)
-    return out
+    """Test ``checkpoint`` (loaded strictly) with ``cfg``'s test loop."""
+    cfg.load_from = None
+    runner = _runner(cfg, work_dir, quiet=True)
+    load_model_checkpoint(runner, checkpoint)
+    metrics = runner.test()
+    return {key: float(value) for key, value in metrics.items()
+            if isinstance(value, numbers.Real)}
 
 
 # ---------------------------------------------------------------- report
+def det_percent(metrics: Dict[str, float], key: str) -> float:
+    """A COCO score of ``metrics`` in %; 0 when it has none at all.
+
+    mmdet's ``CocoMetric`` returns no scores when a test set got no
+    detection at all (it logs "The testing results of the whole dataset is
+    empty"); its AP is 0 then.
+    """
+    group = key.rpartition('/')[0]
+    if not any(k.rpartition('/')[0] == group for k in metrics
+               if k.split('/')[-1].startswith(('bbox_', 'segm_'))):
+        return 0.0
+    return 100 * metrics[key]
+
+
 def build_rows(clean: dict, weathered: dict, restored: dict,
-               quality: dict) -> List[dict]:
-    """Rows of the result table, one per test-image kind."""
+               quality: dict, det_clean: dict, det_weathered: dict,
+               det_restored: dict, det_kinds: List[str]) -> List[dict]:
+    """Rows of the result tables, one per test-image kind.
+
+    Segmentation keys ``{weather}/mIoU``, ``{weather}/mAcc`` (%), the
+    restorer's ``{weather}/PSNR`` / ``SSIM`` of the images the models see,
+    and detection keys ``{weather}/bbox_mAP``, ``{weather}/bbox_mAP_50``
+    (and ``segm_...`` for Mask R-CNN) in %. The clean row repeats the clean
+    scores under each weather.
+
+    Args:
+        det_kinds (list[str]): The detector's COCO metrics (``'bbox'``,
+            ``'segm'``).
+    """
+    det_keys = [f'{kind}_mAP{suffix}' for kind in det_kinds
+                for suffix in ('', '_50')]
     rows = [dict(images='(a) clean')]
     for weather in WEATHERS:
         rows[0][f'{weather}/mIoU'] = clean['mIoU']
         rows[0][f'{weather}/mAcc'] = clean['mAcc']
-    for label, seg, prefix in (('(b) weathered', weathered, 'input_'),
-                               ('(c) MoFME-restored', restored, '')):
+        for key in det_keys:
+            rows[0][f'{weather}/{key}'] = det_percent(det_clean, key)
+    for label, seg, det, prefix in (
+            ('(b) weathered', weathered, det_weathered, 'input_'),
+            ('(c) MoFME-restored', restored, det_restored, '')):
         row = dict(images=label)
         for weather in WEATHERS:
             row[f'{weather}/mIoU'] = seg[f'{weather}/mIoU']
             row[f'{weather}/mAcc'] = seg[f'{weather}/mAcc']
             row[f'{weather}/PSNR'] = quality[f'{weather}/{prefix}PSNR']
             row[f'{weather}/SSIM'] = quality[f'{weather}/{prefix}SSIM']
+            for key in det_keys:
+                row[f'{weather}/{key}'] = det_percent(det, f'{weather}/{key}')
         rows.append(row)
     return rows
 
 
-def format_table(rows: List[dict]) -> str:
-    """Markdown table: mIoU / mAcc (%) and PSNR (dB) / SSIM per weather."""
+def format_table(rows: List[dict], metrics: List[str],
+                 labels: Optional[Dict[str, str]] = None) -> str:
+    """Markdown table of ``metrics`` per weather (derain, dehaze columns).
+
+    Args:
+        rows (list[dict]): Output of :func:`build_rows`.
+        metrics (list[str]): Metric names, e.g. ``['mIoU', 'PSNR']``.
+        labels (dict, optional): Column labels of some metrics, e.g.
+            ``{'SSIM': 'SSIM (paper)'}`` naming the PSNR / SSIM protocol;
+            the others use ``METRIC_LABELS`` or their name. Defaults to None.
+
+    Returns:
+        str: The table; missing values are ``-``.
+    """
+    labels = {**METRIC_LABELS, **(labels or {})}
     header = ['test images']
     keys = []
-    for weather, paper in (('rain', 'derain'), ('fog', 'dehaze')):
-        for metric in ('mIoU', 'mAcc', 'PSNR', 'SSIM'):
-            header.append(f'{paper} {metric}')
+    for weather, paper in PAPER_NAMES:
+        for metric in metrics:
+            header.append(f'{paper} {labels.get(metric, metric)}')
             keys.append(f'{weather}/{metric}')
     lines = ['| ' + ' | '.join(header) + ' |',
              '|' + '---|' * len(header)]
@@ -218,9 +338,103 @@ def format_table(rows: List[dict]) -> str:
     return '\n'.join(lines)
 
 
-# ---------------------------------------------------------------- figure
-def draw_figure(work_dir: str, data_root: str, seg_ckpt: str,
-                restorer_ckpt: str, combined_ckpt: str) -> str:
+# ---------------------------------------------------------------- figures
+def pick_samples(dataset) -> Dict[str, int]:
+    """Index of the heaviest weather of the first val frame, per weather."""
+    picks: Dict[str, dict] = {}
+    for index in range(len(dataset)):
+        info = dataset.get_data_info(index)
+        weather = info['weather']
+        strength = info.get('beta', 0) + info.get('alpha', 0)
+        if weather not in picks or (
+                info['frame_id'] == picks[weather]['frame_id']
+                and strength > picks[weather]['strength']):
+            picks[weather] = dict(frame_id=info['frame_id'],
+                                  strength=strength, index=index)
+    return {weather: pick['index'] for weather, pick in sorted(picks.items())}
+
+
+def restore_with_uncertainty(restorer, path: str) -> tuple:
+    """Weathered, restored (RGB uint8) and the router's uncertainty.
+
+    Through the one inference API, ``mofme_mm.apis.restore_images`` (tiled
+    as the restorer's ``test_cfg`` says), asking for the per-pixel
+    uncertainty of the uncertainty-aware router (Eq. 9-10 of the paper).
+
+    Args:
+        restorer (nn.Module): The restorer (a downstream preprocessor's).
+        path (str): The weathered image file.
+
+    Returns:
+        tuple: ``(weathered, restored, uncertainty)``; ``uncertainty`` is an
+        ``(H, W)`` float32 map in ``[0, 1]``, or None while
+        ``restore_images`` does not offer ``return_uncertainty`` yet.
+    """
+    import inspect
+
+    from mofme_mm.apis import restore_images
+    from mofme_mm.utils.image_reading import read_image
+    bgr = read_image(path)
+    uncertainty = None
+    # NOTE: return_uncertainty is being added to restore_images (quality
+    # helper); until it lands the column says so instead of failing.
+    if 'return_uncertainty' in inspect.signature(restore_images).parameters:
+        [(restored, uncertainty)] = restore_images(restorer, [bgr],
+                                                   return_uncertainty=True)
+    else:
+        [restored] = restore_images(restorer, [bgr])
+    return bgr[..., ::-1], restored[..., ::-1], uncertainty
+
+
+def init_strict(init_fn, cfg: Config, checkpoint: str):
+    """``init_fn`` (mmseg's ``init_model`` / mmdet's ``init_detector``)
+    with ``checkpoint`` loaded strictly, as :func:`test` loads it.
+
+    The model's own load hooks apply: a restorer built with its own
+    checkpoint is not missing from a detector checkpoint without it.
+
+    Args:
+        init_fn (callable): ``init_fn(cfg, checkpoint=None, device='cpu')``.
+        cfg (Config): The model's config.
+        checkpoint (str): The weights; a missing, unexpected or mis-shaped
+            key raises ``WeightLoadingError``.
+
+    Returns:
+        nn.Module: The model in eval mode on the CPU.
+    """
+    model = init_fn(cfg, None, device='cpu')
+    content = read_checkpoint(checkpoint)
+    load_state_dict_checked(model, state_dict_of(content, checkpoint),
+                            checkpoint)
+    meta = content.get('meta', {}) if isinstance(content, dict) else {}
+    if 'dataset_meta' in meta:
+        model.dataset_meta = meta['dataset_meta']
+    return model.eval()
+
+
+def restoration_protocol(cfg: Config) -> tuple:
+    """``(name, description)`` of the PSNR / SSIM protocol of ``cfg``.
+
+    Args:
+        cfg (Config): A restorer config with a ``RestorationMetric``.
+
+    Returns:
+        tuple: e.g. ``('paper', 'paper (piq-style, ...)')``.
+    """
+    evaluator = cfg.test_evaluator
+    metric = METRICS.build(evaluator[0] if isinstance(evaluator, list)
+                           else evaluator)
+    return metric.protocol, metric.protocol_description
+
+
+def _save(fig, path: str) -> str:
+    with atomic_output(path) as tmp:
+        fig.savefig(tmp, dpi=100)
+    return path
+
+
+def draw_seg_figure(work_dir: str, data_root: str, seg_ckpt: str,
+                    restorer_ckpt: str) -> str:
     """Save input / restored / ground truth / predictions for rain and fog.
 
     Returns:
@@ -235,59 +449,162 @@ def draw_figure(work_dir: str, data_root: str, seg_ckpt: str,
 
     palette = np.zeros((256, 3), np.uint8)
     palette[:19] = np.array(CityscapesDataset.METAINFO['palette'], np.uint8)
-    plain_cfg = seg_config(SEG_WEATHER_CFG, data_root)
-    mofme_cfg = seg_config(SEG_MOFME_CFG, data_root,
-                           restorer_checkpoint=restorer_ckpt)
-    plain = init_model(plain_cfg, seg_ckpt, device='cpu')
-    mofme = init_model(mofme_cfg, combined_ckpt, device='cpu')
+    plain_cfg = downstream_config(SEG_CFGS['weathered'], data_root)
+    mofme_cfg = downstream_config(SEG_CFGS['restored'], data_root,
+                                  restorer_checkpoint=restorer_ckpt)
+    plain = init_strict(init_model, plain_cfg, seg_ckpt)
+    mofme = init_strict(init_model, mofme_cfg, seg_ckpt)
     restorer = mofme.data_preprocessor.restorer
     dataset = Runner.build_dataloader(plain_cfg.test_dataloader).dataset
+    picks = pick_samples(dataset)
 
-    picks = {}
-    for index in range(len(dataset)):
-        info = dataset.get_data_info(index)
-        weather = info['weather']
-        # the heaviest weather of the first val frame
-        strength = info.get('beta', 0) + info.get('alpha', 0)
-        if weather not in picks or (
-                info['frame_id'] == picks[weather]['frame_id']
-                and strength > picks[weather]['strength']):
-            picks[weather] = dict(info, strength=strength)
-
-    columns = ['weathered input', 'MoFME restored', 'ground truth',
+    columns = ['weathered input', 'MoFME restored', 'clean frame',
+               'router uncertainty', 'ground truth',
                'prediction on weathered', 'prediction on restored']
     fig, axes = plt.subplots(len(picks), len(columns),
                              figsize=(3.2 * len(columns), 1.9 * len(picks)))
     axes = np.atleast_2d(axes)
-    for row, (weather, info) in enumerate(sorted(picks.items())):
-        bgr = cv2.imread(info['img_path'])
-        rgb = torch.from_numpy(bgr[..., ::-1].copy()).permute(2, 0, 1)
-        with torch.no_grad():
-            restored = restorer.restore(rgb[None].float() / 255)[0]
+    for row, (weather, index) in enumerate(picks.items()):
+        info = dataset.get_data_info(index)
+        weathered, restored, uncertainty = restore_with_uncertainty(
+            restorer, info['img_path'])
+        clean = cv2.imread(info['gt_path'])[..., ::-1]
         label = cv2.imread(info['seg_map_path'], cv2.IMREAD_UNCHANGED)
         pred_plain = inference_model(plain, info['img_path'])
         pred_mofme = inference_model(mofme, info['img_path'])
         panels = [
-            rgb.permute(1, 2, 0).numpy(),
-            (restored.permute(1, 2, 0).numpy() * 255).round().astype(
-                np.uint8),
-            palette[label],
+            weathered, restored, clean, uncertainty, palette[label],
             palette[pred_plain.pred_sem_seg.data[0].numpy()],
             palette[pred_mofme.pred_sem_seg.data[0].numpy()],
         ]
         for col, panel in enumerate(panels):
             ax = axes[row, col]
-            ax.imshow(panel)
+            if panel is None:  # restore_images gives no uncertainty yet
+                ax.text(0.5, 0.5, 'not available', ha='center',
+                        va='center', fontsize=8, transform=ax.transAxes)
+            elif panel.ndim == 2:  # uncertainty in [0, 1]
+                ax.imshow(panel, cmap='magma', vmin=0, vmax=1)
+            else:
+                ax.imshow(panel)
             ax.set_xticks([])
             ax.set_yticks([])
             if row == 0:
                 ax.set_title(columns[col], fontsize=10)
         axes[row, 0].set_ylabel(weather, fontsize=10)
     fig.tight_layout()
-    path = osp.join(work_dir, 'demo_figure.png')
-    fig.savefig(path, dpi=100)
+    path = _save(fig, osp.join(work_dir, 'demo_figure.png'))
     plt.close(fig)
     return path
+
+
+def _draw_boxes(ax, boxes, labels, classes, palette, scores=None) -> None:
+    from matplotlib.patches import Rectangle
+    for i, (box, label) in enumerate(zip(boxes, labels)):
+        x0, y0, x1, y1 = (float(v) for v in box)
+        colour = np.asarray(palette[int(label)]) / 255
+        ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False,
+                               edgecolor=colour, linewidth=1.2))
+        text = classes[int(label)]
+        if scores is not None:
+            text += f' {float(scores[i]):.2f}'
+        ax.text(x0, y0 - 1, text, color='white', fontsize=5,
+                bbox=dict(facecolor=colour, alpha=0.7, pad=0.5,
+                          edgecolor='none'))
+
+
+def draw_det_figure(work_dir: str, data_root: str, configs: dict,
+                    det_ckpt: str, restorer_ckpt: str,
+                    score_thr: float = 0.3) -> str:
+    """Save ground truth / detections on weathered / on restored frames.
+
+    One row per weather (the heaviest weather of the first val frame); the
+    detections are those the test configs score (the weathered config's
+    detector on the weathered image, the restored config's on the same
+    image through the restorer), above ``score_thr``.
+
+    Returns:
+        str: Path of the PNG.
+    """
+    import cv2
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    from mmdet.apis import init_detector
+    from mmdet.datasets import CityscapesDataset
+
+    classes = CityscapesDataset.METAINFO['classes']
+    palette = CityscapesDataset.METAINFO['palette']
+    plain_cfg = downstream_config(configs['weathered'], data_root)
+    mofme_cfg = downstream_config(configs['restored'], data_root,
+                                  restorer_checkpoint=restorer_ckpt)
+    plain = init_strict(init_detector, plain_cfg, det_ckpt)
+    mofme = init_strict(init_detector, mofme_cfg, det_ckpt)
+    restorer = mofme.data_preprocessor.restorer
+    dataset = Runner.build_dataloader(plain_cfg.test_dataloader).dataset
+    picks = pick_samples(dataset)
+
+    columns = ['clean frame, ground truth', 'detections on weathered',
+               'detections on MoFME-restored']
+    fig, axes = plt.subplots(len(picks), len(columns),
+                             figsize=(4.4 * len(columns), 2.4 * len(picks)))
+    axes = np.atleast_2d(axes)
+    for row, (weather, index) in enumerate(picks.items()):
+        info = dataset.get_data_info(index)
+        weathered, restored, _ = restore_with_uncertainty(
+            restorer, info['img_path'])
+        clean = cv2.imread(info['gt_path'])[..., ::-1]
+        packed = dataset[index]
+        batch = dict(inputs=[packed['inputs']],
+                     data_samples=[packed['data_samples']])
+        with torch.no_grad():
+            preds = [model.test_step(batch)[0].pred_instances
+                     for model in (plain, mofme)]
+        gt = [inst for inst in info['instances'] if not inst['ignore_flag']]
+        panels = [(clean, [g['bbox'] for g in gt],
+                   [g['bbox_label'] for g in gt], None)]
+        for image, pred in zip((weathered, restored), preds):
+            keep = pred.scores >= score_thr
+            panels.append((image, pred.bboxes[keep], pred.labels[keep],
+                           pred.scores[keep]))
+        for col, (image, boxes, labels, scores) in enumerate(panels):
+            ax = axes[row, col]
+            ax.imshow(image)
+            _draw_boxes(ax, boxes, labels, classes, palette, scores)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if row == 0:
+                ax.set_title(columns[col], fontsize=10)
+        axes[row, 0].set_ylabel(weather, fontsize=10)
+    fig.suptitle(f'toy detector trained on clean frames (scores >= '
+                 f'{score_thr})', fontsize=10)
+    fig.tight_layout()
+    path = _save(fig, osp.join(work_dir, 'demo_det_figure.png'))
+    plt.close(fig)
+    return path
+
+
+# ---------------------------------------------------------------- main
+class Stages:
+    """Wall time of each stage of the demo."""
+
+    def __init__(self) -> None:
+        self.seconds: Dict[str, float] = {}
+        self._name: Optional[str] = None
+        self._start = 0.0
+
+    def start(self, name: str, message: str) -> None:
+        self.stop()
+        say(message)
+        self._name, self._start = name, time.time()
+
+    def stop(self) -> None:
+        if self._name is not None:
+            self.seconds[self._name] = time.time() - self._start
+            self._name = None
+
+    def report(self) -> str:
+        return ', '.join(f'{name} {seconds / 60:.1f}'
+                         for name, seconds in self.seconds.items())
 
 
 def main() -> None:
@@ -299,61 +616,110 @@ def main() -> None:
     work_dir = osp.abspath(args.work_dir)
     data_root = osp.abspath(args.data_root)
     logging.getLogger('PIL').setLevel(logging.WARNING)
+    det_cfgs = DET_CFGS[args.detector]
+    stages = Stages()
 
+    stages.start('toy data', 'toy data')
     ensure_toy_data(data_root, args.num_train, args.num_val, args.seed)
+    ensure_coco_annotations(data_root)
 
-    say(f'1/4 training the MoFME restorer ({args.restorer_epochs} epochs '
-        'on rainy + foggy toy frames)')
-    restorer_dir = osp.join(work_dir, 'restorer')
+    stages.start('restorer', f'1/5 training the MoFME restorer '
+                 f'({args.restorer_epochs} epochs on rainy + foggy toy frames)')
     restorer_ckpt = train(
         restorer_config(data_root, args.restorer_epochs, args.seed),
-        restorer_dir, 'restorer')
+        osp.join(work_dir, 'restorer'), 'restorer')
 
-    say(f'2/4 training the segmentor ({args.seg_iters} iterations on clean '
-        'toy frames)')
-    seg_dir = osp.join(work_dir, 'segmentor')
+    stages.start('segmentor', f'2/5 training the segmentor ({args.seg_iters} '
+                 'iterations on clean toy frames)')
     seg_ckpt = train(
-        seg_config(SEG_CFG, data_root, args.seg_iters, args.seed), seg_dir,
-        'segmentor')
+        downstream_config(SEG_CFGS['clean'], data_root, args.seg_iters,
+                          args.seed, option='--seg-iters'),
+        osp.join(work_dir, 'segmentor'), 'segmentor')
 
-    say('3/4 testing on clean, weathered and MoFME-restored val frames')
+    stages.start('detector', f'3/5 training the {args.detector} detector '
+                 f'({args.det_iters} iterations on clean toy frames)')
+    det_ckpt = train(
+        downstream_config(det_cfgs['clean'], data_root, args.det_iters,
+                          args.seed, option='--det-iters'),
+        osp.join(work_dir, 'detector'), 'detector')
+
+    kinds = Config.fromfile(det_cfgs['clean']).test_evaluator.metric
+    det_kinds = [kinds] if isinstance(kinds, str) else list(kinds)
+    stages.start('tests', '4/5 testing on clean, weathered and '
+                 'MoFME-restored val frames')
     quality = test(
         restorer_config(data_root, args.restorer_epochs, args.seed),
         osp.join(work_dir, 'test_restorer'), restorer_ckpt)
-    clean = test(seg_config(SEG_CFG, data_root),
-                 osp.join(work_dir, 'test_clean'), seg_ckpt)
-    weathered = test(seg_config(SEG_WEATHER_CFG, data_root),
-                     osp.join(work_dir, 'test_weathered'), seg_ckpt)
-    combined = merge_checkpoints(
-        seg_ckpt, restorer_ckpt, osp.join(work_dir, 'segmentor_mofme.pth'))
-    restored = test(
-        seg_config(SEG_MOFME_CFG, data_root,
-                   restorer_checkpoint=restorer_ckpt),
-        osp.join(work_dir, 'test_restored'), combined)
+    results: Dict[tuple, Dict[str, float]] = {}
+    for task, configs, ckpt in (('seg', SEG_CFGS, seg_ckpt),
+                                ('det', det_cfgs, det_ckpt)):
+        for kind in ('clean', 'weathered', 'restored'):
+            restorer = restorer_ckpt if kind == 'restored' else None
+            results[task, kind] = test(
+                downstream_config(configs[kind], data_root,
+                                  restorer_checkpoint=restorer),
+                osp.join(work_dir, f'test_{task}_{kind}'), ckpt)
 
-    say('4/4 drawing the figure')
-    figure = draw_figure(work_dir, data_root, seg_ckpt, restorer_ckpt,
-                         combined)
+    for kind in ('clean', 'weathered', 'restored'):
+        if not any(k.startswith(tuple(det_kinds))
+                   for k in results['det', kind]):
+            say(f'the detector found nothing at all on the {kind} frames '
+                '(mmdet\'s CocoMetric then reports no score): mAP 0')
+    stages.start('figures', '5/5 drawing the figures')
+    figure = draw_seg_figure(work_dir, data_root, seg_ckpt, restorer_ckpt)
+    det_figure = draw_det_figure(work_dir, data_root, det_cfgs, det_ckpt,
+                                 restorer_ckpt)
+    stages.stop()
 
-    rows = build_rows(clean, weathered, restored, quality)
-    table = format_table(rows)
+    rows = build_rows(results['seg', 'clean'], results['seg', 'weathered'],
+                      results['seg', 'restored'], quality,
+                      results['det', 'clean'], results['det', 'weathered'],
+                      results['det', 'restored'], det_kinds)
+    protocol, protocol_text = restoration_protocol(
+        restorer_config(data_root, args.restorer_epochs, args.seed))
+    seg_table = format_table(
+        rows, ['mIoU', 'mAcc', 'PSNR', 'SSIM'],
+        labels={m: f'{m} ({protocol})' for m in ('PSNR', 'SSIM')})
+    det_table = format_table(
+        rows, [f'{kind}_mAP{suffix}' for kind in det_kinds
+               for suffix in ('', '_50')])
     minutes = (time.time() - start) / 60
-    with open(osp.join(work_dir, 'demo_results.json'), 'w') as f:
-        json.dump(dict(rows=rows, clean=clean, weathered=weathered,
-                       restored=restored, restoration=quality,
-                       minutes=minutes, restorer_checkpoint=restorer_ckpt,
-                       segmentor_checkpoint=seg_ckpt), f, indent=1)
-    with open(osp.join(work_dir, 'demo_results.md'), 'w') as f:
-        f.write(table + '\n')
+    summary = dict(
+        rows=rows, clean=results['seg', 'clean'],
+        weathered=results['seg', 'weathered'],
+        restored=results['seg', 'restored'], restoration=quality,
+        detection=dict(detector=args.detector,
+                       clean=results['det', 'clean'],
+                       weathered=results['det', 'weathered'],
+                       restored=results['det', 'restored']),
+        restoration_protocol=protocol_text,
+        minutes=minutes,
+        stage_minutes={k: v / 60 for k, v in stages.seconds.items()},
+        restorer_checkpoint=restorer_ckpt, segmentor_checkpoint=seg_ckpt,
+        detector_checkpoint=det_ckpt)
+    atomic_write_bytes(osp.join(work_dir, 'demo_results.json'),
+                       json.dumps(summary, indent=1).encode())
+    seg_title = ('Segmentation of the toy Cityscapes val frames by a small '
+                 'FCN trained on clean frames\n(mIoU / mAcc in %; PSNR in dB '
+                 '/ SSIM of the images the segmentor sees, against the clean '
+                 f'frames; metric protocol: {protocol_text}):')
+    det_title = (f'Detection on the same frames by a small {args.detector} '
+                 'trained on clean frames\n(COCO mAP@[.5:.95] and AP@.5 in %, '
+                 'mmdet\'s COCO evaluation against the clean frames\' '
+                 'instances):')
+    atomic_write_bytes(
+        osp.join(work_dir, 'demo_results.md'),
+        f'{seg_title}\n\n{seg_table}\n\n{det_title}\n\n{det_table}\n'
+        .encode())
     print()
-    print('Segmentation of the toy Cityscapes val frames by a small FCN '
-          'trained on clean frames')
-    print('(mIoU / mAcc in %; PSNR in dB / SSIM of the images the segmentor '
-          'sees, against the clean frames):')
-    print(table)
-    print(f'\nfigure:  {figure}')
-    print(f'results: {osp.join(work_dir, "demo_results.md")} '
-          f'(and .json); total {minutes:.1f} min')
+    print(seg_title)
+    print(seg_table)
+    print()
+    print(det_title)
+    print(det_table)
+    print(f'\nfigures: {figure}, {det_figure}')
+    print(f'results: {osp.join(work_dir, "demo_results.md")} (and .json); '
+          f'total {minutes:.1f} min (minutes per stage: {stages.report()})')
 
 
 if __name__ == '__main__':

@@ -32,6 +32,15 @@ Examples:
         --out-dir restored/
     python tools/deweather.py frames_dir/ drive.mp4 --config CFG \\
         --checkpoint CKPT --out-dir restored/ --tile-overlap 32
+    python tools/deweather.py frames_dir/ --config CFG --checkpoint CKPT \\
+        --out-dir restored/ --precision bf16
+    python tools/deweather.py frames_dir/ --config CFG --checkpoint CKPT \\
+        --out-dir restored/ --save-uncertainty   # + NAME_uncertainty.png
+
+``--save-uncertainty`` writes next to each restored image its routing
+uncertainty map, ``NAME_uncertainty.png`` for output ``NAME.ext`` (8-bit grey,
+255 = the image's most uncertain pixel; images only, models with the
+uncertainty-aware router only; docs/restorer_quality.md).
 """
 import argparse
 import os.path as osp
@@ -47,6 +56,11 @@ from mofme_mm.apis import (
     load_restorer_config,
     plan_outputs,
     tiling_cfg,
+)
+from mofme_mm.apis.mofme_inferencer import check_uncertainty_plan
+from mofme_mm.models.restorers.precision import (
+    PRECISIONS,
+    check_precision_supported,
 )
 from mofme_mm.utils.output_guard import check_writable_dir
 
@@ -104,6 +118,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         '--tile-batch-size', type=_int_type(1, 'tiles per forward pass'),
         help='tiles per forward pass (default: config or 8)')
+    parser.add_argument(
+        '--precision', choices=PRECISIONS,
+        help='autocast precision of the restorer (default: config or fp32); '
+        'bf16 pays off on CPUs with avx512_bf16 / amx_bf16 and on GPUs of '
+        'compute capability 8.0+, fp16 on GPUs (docs/deployment.md)')
+    parser.add_argument(
+        '--save-uncertainty', action='store_true',
+        help='also write each restored image\'s routing uncertainty map as '
+        'NAME_uncertainty.png next to it (uncertainty-aware router only)')
     return parser
 
 
@@ -142,6 +165,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     except (FileNotFoundError, KeyError, TypeError) as error:
         parser.error(f'--config: {error}')
     test_cfg = _tile_cfg(parser, args, cfg.model)
+    if args.precision:
+        test_cfg['precision'] = args.precision
+    try:
+        check_precision_supported(test_cfg['precision'], args.device)
+    except ValueError as error:
+        parser.error(f'--precision / --config {args.config}: {error}')
     if not osp.isfile(args.checkpoint):
         parser.error(f'--checkpoint {args.checkpoint!r} does not exist: pass '
                      'the .pth file written when training this restorer')
@@ -163,8 +192,17 @@ def main(argv: Optional[List[str]] = None) -> int:
               file=sys.stderr)
         return 2
     inferencer.model.test_cfg = test_cfg
+    if args.save_uncertainty:
+        try:
+            inferencer.model.check_uncertainty_support()
+            check_uncertainty_plan(items, plan_outputs(items, args.out_dir))
+        except ValueError as error:
+            print(f'deweather.py: error: --save-uncertainty: {error}',
+                  file=sys.stderr)
+            return 2
     result = inferencer(items, out_dir=args.out_dir, return_arrays=False,
-                        errors='report')
+                        errors='report',
+                        save_uncertainty=args.save_uncertainty)
 
     predictions = result['predictions']
     done = [pred for pred in predictions if pred['error'] is None]

@@ -20,13 +20,18 @@ default_hooks = dict(
         save_last=True,
     ),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    # tools/test.py --show-dir turns it on
+    # input | restored | ground-truth panels in validation and test; set
+    # draw=True to send them to the vis backends below, or use
+    # tools/test.py --show-dir DIR to write them to DIR/<weather>/.
     visualization=dict(type='RestorationVisualizationHook', draw=False),
 )
 
+# Add dict(type='TensorboardVisBackend') (needs `pip install tensorboard`) or
+# dict(type='WandbVisBackend') to see the panels there.
 vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(
-    type='Visualizer', vis_backends=vis_backends, name='visualizer')
+    type='RestorationVisualizer', vis_backends=vis_backends,
+    name='visualizer')
 
 # top-k routing leaves some experts without a gradient in a step (DDP)
 find_unused_parameters = True

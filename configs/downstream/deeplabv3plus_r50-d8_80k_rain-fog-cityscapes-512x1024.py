@@ -21,3 +21,4 @@ val_dataloader = dict(_delete_=True, **_base_.weather_seg_test_dataloader)
 test_dataloader = val_dataloader
 val_evaluator = _base_.weather_seg_evaluator
 test_evaluator = val_evaluator
+tta_pipeline = _base_.weather_seg_tta_pipeline  # tools/test.py --tta

@@ -20,7 +20,9 @@ custom_imports = dict(imports=['mofme_mm'], allow_failed_imports=False)
 # from the segmentor checkpoint (data_preprocessor.restorer.*); without them
 # the run is refused (model.data_preprocessor.untrained_restorer=True allows
 # random restorer weights, for smoke tests).
-restorer_config = '{{fileDirname}}/../mofme_raincityscapes.py'
+# A config shipped with mofme_mm (configs/mofme_raincityscapes.py), found
+# from any directory (mofme_mm/utils/package_configs.py).
+restorer_config = 'mofme_mm::mofme_raincityscapes.py'
 restorer_checkpoint = None
 
 # One machine: BN instead of SyncBN. No download: no ImageNet init here, pass
@@ -41,3 +43,4 @@ val_dataloader = dict(_delete_=True, **_base_.weather_seg_test_dataloader)
 test_dataloader = val_dataloader
 val_evaluator = _base_.weather_seg_evaluator
 test_evaluator = val_evaluator
+tta_pipeline = _base_.weather_seg_tta_pipeline  # tools/test.py --tta

@@ -11,7 +11,9 @@ _base_ = [
 ]
 custom_imports = dict(imports=['mofme_mm'], allow_failed_imports=False)
 
-restorer_config = '{{fileDirname}}/../mofme_raincityscapes.py'
+# A config shipped with mofme_mm (configs/mofme_raincityscapes.py), found
+# from any directory (mofme_mm/utils/package_configs.py).
+restorer_config = 'mofme_mm::mofme_raincityscapes.py'
 restorer_checkpoint = None
 
 # mmseg's config initialises MiT-B0 from a URL; nothing is downloaded here,
@@ -31,3 +33,4 @@ val_dataloader = dict(_delete_=True, **_base_.weather_seg_test_dataloader)
 test_dataloader = val_dataloader
 val_evaluator = _base_.weather_seg_evaluator
 test_evaluator = val_evaluator
+tta_pipeline = _base_.weather_seg_tta_pipeline  # tools/test.py --tta

@@ -8,7 +8,8 @@
 # Without either the run is refused: the restorer would be random.
 _base_ = ['./seg_fcn_toy_cityscapes_weather.py']
 
-restorer_config = '{{fileDirname}}/mofme_toy_demo_restorer.py'
+# configs/toy/mofme_toy_demo_restorer.py, shipped with mofme_mm
+restorer_config = 'mofme_mm::toy/mofme_toy_demo_restorer.py'
 restorer_checkpoint = None
 model = dict(
     data_preprocessor=dict(

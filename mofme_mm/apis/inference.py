@@ -7,6 +7,8 @@ Example::
     model = init_restorer('configs/mofme_raincityscapes.py', 'mofme.pth')
     restored = restore_images(model, 'rainy.png')          # BGR uint8 array
     batch = restore_images(model, [frame, 'foggy_16bit.png'], tile_size=256)
+    pairs = restore_images(model, [frame], return_uncertainty=True)
+    restored, uncertainty = pairs[0]   # uncertainty: (H, W) float32 [0, 1]
 
 Images are numpy arrays as OpenCV holds them (grey ``(H, W)``, BGR
 ``(H, W, 3)`` or BGRA ``(H, W, 4)``; uint8, uint16 or float in ``[0, 1]``) or
@@ -18,7 +20,7 @@ import contextlib
 import copy
 import os.path as osp
 import warnings
-from typing import Iterator, List, Optional, Sequence, Union
+from typing import Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -27,6 +29,10 @@ from mmengine.registry import DefaultScope
 from torch import nn
 
 from mofme_mm.models.restorers import check_test_cfg
+from mofme_mm.models.restorers.precision import (
+    check_precision,
+    check_precision_supported,
+)
 from mofme_mm.models.utils import build_restorer
 from mofme_mm.registry import MODELS
 from mofme_mm.utils.image_format import from_bgr_unit, to_bgr_unit
@@ -90,8 +96,9 @@ def load_restorer_config(config: ConfigInput,
     """Load a restorer config and check that its model is a restorer.
 
     Args:
-        config (str | Config | dict): A config file, a loaded config, a
-            config dict with a ``model`` field, or a model dict.
+        config (str | Config | dict): A config file (or a shipped one,
+            ``'mofme_mm::toy/mofme_toy_demo_restorer.py'``), a loaded
+            config, a config dict with a ``model`` field, or a model dict.
         cfg_options (dict, optional): Dotted overrides merged into the config
             (``Config.merge_from_dict``), e.g.
             ``{'model.test_cfg.tile_size': 128}``. Defaults to None.
@@ -106,10 +113,13 @@ def load_restorer_config(config: ConfigInput,
             what to pass instead.
     """
     if isinstance(config, str):
+        from mofme_mm.utils.package_configs import resolve_config
+        config = resolve_config(config)  # 'mofme_mm::...' -> shipped file
         if not osp.isfile(config):
             raise FileNotFoundError(
                 f'config {config!r} does not exist: pass a restorer config '
-                'file such as configs/mofme_raincityscapes.py')
+                'file such as configs/mofme_raincityscapes.py, or one shipped '
+                'in the package as mofme_mm::mofme_raincityscapes.py')
         name, cfg = config, Config.fromfile(config)
     elif isinstance(config, Config):
         name = config.filename or 'the given config'
@@ -157,7 +167,8 @@ def load_restorer_config(config: ConfigInput,
 def init_restorer(config: ConfigInput,
                   checkpoint: Optional[str] = None,
                   device: Union[str, torch.device] = 'cpu',
-                  cfg_options: Optional[dict] = None) -> nn.Module:
+                  cfg_options: Optional[dict] = None,
+                  precision: Optional[str] = None) -> nn.Module:
     """Build a restorer from its config, load its weights, move it, eval mode.
 
     The restorer is built by :func:`mofme_mm.models.utils.build_restorer`
@@ -170,16 +181,26 @@ def init_restorer(config: ConfigInput,
         device (str | torch.device): Defaults to ``'cpu'``.
         cfg_options (dict, optional): Dotted config overrides. Defaults to
             None.
+        precision (str, optional): 'fp32', 'bf16' or 'fp16': the
+            restorer's ``test_cfg.precision`` (autocast dtype of
+            ``restore``), checked against ``device`` now. None keeps the
+            config's. Defaults to None.
 
     Returns:
         nn.Module: The restorer in eval mode, with its config as ``.cfg``.
     """
     device = check_device(device)
+    if precision is not None:
+        check_precision_supported(check_precision(precision, 'precision'),
+                                  device)
     cfg = load_restorer_config(config, cfg_options)
     if checkpoint is None:
         warnings.warn('init_restorer: no checkpoint given, the restorer has '
                       'random weights and its outputs mean nothing.')
     model = build_restorer(cfg.model, checkpoint)
+    if precision is not None:
+        model.set_precision(precision)
+        cfg.model.test_cfg = dict(model.test_cfg)
     model.cfg = cfg
     return model.to(device).eval()
 
@@ -269,12 +290,36 @@ def restore_batch(model: nn.Module, images: Sequence[np.ndarray]
     return [from_tensor(out, image) for out, image in zip(restored, images)]
 
 
+@torch.no_grad()
+def restore_with_uncertainty(model: nn.Module, image: np.ndarray
+                             ) -> Tuple[np.ndarray, np.ndarray]:
+    """Restore one image and map its routing uncertainty.
+
+    Args:
+        model (nn.Module): A restorer with uncertainty-aware routers.
+        image (np.ndarray): An image in any supported format.
+
+    Returns:
+        tuple: The restored image (the input's format) and the ``(H, W)``
+        float32 uncertainty map in [0, 1]
+        (:meth:`DeweatherRestorer.restore_with_uncertainty`).
+    """
+    if not hasattr(model, 'restore_with_uncertainty'):
+        raise TypeError(f'{type(model).__name__} cannot map routing '
+                        'uncertainty: pass a DeweatherRestorer from '
+                        'init_restorer')
+    batch = to_tensor(image, model_device(model))[None]
+    restored, uncertainty, _ = model.restore_with_uncertainty(batch)
+    return (from_tensor(restored[0], image),
+            uncertainty[0, 0].float().cpu().numpy().astype(np.float32))
+
+
 def restore_images(model: nn.Module,
                    images: Union[ImageInput, Sequence[ImageInput]],
                    tile_size: Optional[int] = None,
                    tile_overlap: Optional[int] = None,
-                   tile_batch_size: Optional[int] = None
-                   ) -> Union[np.ndarray, List[np.ndarray]]:
+                   tile_batch_size: Optional[int] = None,
+                   return_uncertainty: bool = False):
     """Restore images (paths or arrays) of any size with a restorer.
 
     Each image is restored on its own (its result never depends on the other
@@ -292,10 +337,20 @@ def restore_images(model: nn.Module,
         tile_overlap (int, optional): Blended tile overlap. Defaults to None.
         tile_batch_size (int, optional): Tiles per forward pass. Defaults to
             None.
+        return_uncertainty (bool): Also return each image's routing
+            uncertainty map, an ``(H, W)`` float32 array in [0, 1] (per
+            token Monte-Carlo spread of the uncertainty-aware router,
+            upsampled to pixels, stitched over tiles, divided by the image's
+            maximum: :meth:`DeweatherRestorer.restore_with_uncertainty`).
+            Needs a model with ``router_cfg=dict(type='uar')``; others raise
+            ``ValueError`` naming their router. Defaults to False.
 
     Returns:
-        np.ndarray | list[np.ndarray]: The restored image(s), each with its
-        input's shape and dtype (a list for a list input).
+        np.ndarray | list[np.ndarray] | tuple | list[tuple]: The restored
+        image(s), each with its input's shape and dtype (a list for a list
+        input); with ``return_uncertainty`` a ``(restored, uncertainty)``
+        pair per image (a list of pairs for a list input, one pair for a
+        single image).
     """
     single = isinstance(images, (str, np.ndarray))
     items = [images] if single else list(images)
@@ -307,5 +362,7 @@ def restore_images(model: nn.Module,
     with override_test_cfg(model, test_cfg):
         for item in items:
             image = read_image(item) if isinstance(item, str) else item
-            outputs.append(restore_batch(model, [image])[0])
+            outputs.append(
+                restore_with_uncertainty(model, image) if return_uncertainty
+                else restore_batch(model, [image])[0])
     return outputs[0] if single else outputs

@@ -25,21 +25,24 @@ folder is checked once up front, and every file is written atomically
 read). A truncated image or video fails instead of giving a partial result.
 """
 import os.path as osp
+import secrets
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional
 
 import cv2
 import numpy as np
 import torch
 from mmengine.infer import BaseInferencer
+from mmengine.structures import PixelData
 from rich.progress import track
 from torch import nn
 
+from mofme_mm.structures import RestorationDataSample
 from mofme_mm.utils.atomic_write import atomic_write_image
 from mofme_mm.utils.image_reading import read_image
 from mofme_mm.utils.output_guard import InputGuard, check_writable_dir
 from mofme_mm.utils.video_reading import probe_video, read_video_frames
 from mofme_mm.utils.video_writing import AtomicVideoWriter
-from mofme_mm.visualization import comparison_panel
+from mofme_mm.visualization import RestorationVisualizer, to_rgb_uint8
 
 from .inference import (
     from_tensor,
@@ -47,6 +50,7 @@ from .inference import (
     load_restorer_config,
     model_device,
     override_test_cfg,
+    restore_with_uncertainty,
     tiling_cfg,
     to_tensor,
 )
@@ -59,6 +63,43 @@ WRITE_PARAMS = {
     '.webp': (cv2.IMWRITE_WEBP_QUALITY, 101),
 }
 ERROR_MODES = ('raise', 'report')
+UNCERTAINTY_SUFFIX = '_uncertainty.png'
+
+
+def uncertainty_path(output: str) -> str:
+    """Where the uncertainty map of ``output`` goes: ``a/b.jpg`` ->
+    ``a/b_uncertainty.png``."""
+    return osp.splitext(output)[0] + UNCERTAINTY_SUFFIX
+
+
+def check_uncertainty_plan(items: List[InputItem],
+                           outputs: List[Optional[str]]) -> None:
+    """Refuse a ``save_uncertainty`` run that cannot write its maps.
+
+    Args:
+        items (list[InputItem]): The inputs.
+        outputs (list[str | None]): Their planned outputs.
+
+    Raises:
+        ValueError: A video input, no output folder, or a map name equal to
+            an output or an input (names the file and what to do).
+    """
+    videos = [item.label for item in items if item.kind == 'video']
+    if videos:
+        raise ValueError(f'save_uncertainty maps images only, but '
+                         f'{videos[0]} is a video: restore videos without it')
+    if any(out is None for out in outputs):
+        raise ValueError('save_uncertainty needs out_dir (the maps are '
+                         'written next to the restored files)')
+    taken = {osp.abspath(out) for out in outputs}
+    taken |= {osp.abspath(item.source) for item in items
+              if isinstance(item.source, str)}
+    for out in outputs:
+        if osp.abspath(uncertainty_path(out)) in taken:
+            raise ValueError(
+                f'the uncertainty map {uncertainty_path(out)} of {out} would '
+                'replace an input or another output: rename the input ending '
+                f'in {UNCERTAINTY_SUFFIX!r} or restore it without uncertainty')
 # Errors that concern one input (unreadable, truncated, unsupported format,
 # unwritable output); anything else stops the run.
 INPUT_ERRORS = (OSError, ValueError, TypeError, cv2.error)
@@ -84,14 +125,21 @@ class MoFMEInferencer(BaseInferencer):
 
     - ``tile_size``, ``tile_overlap``, ``tile_batch_size`` (forward): tile
       settings for this call (any of them switches to tiling).
-    - ``return_vis`` (visualize): return ``input | restored`` panels of the
-      image inputs (uint8 BGR); ``vis_dir``: also write them there, named as
-      the outputs.
+    - ``return_vis`` (visualize): return the ``input | restored`` panels
+      of the image inputs (uint8 BGR, drawn by
+      :class:`~mofme_mm.visualization.RestorationVisualizer`, title bar
+      included); ``vis_dir``: also write them there, named as the outputs;
+      ``show``: display them (``wait_time`` seconds each, 0: until a key).
     - ``out_dir`` (postprocess): write the restored files there.
       ``return_arrays``: keep the restored arrays in the result (default
       True; a video gives a list of frames, so pass False for long videos).
       ``errors``: ``'raise'`` (default) stops at the first bad input;
       ``'report'`` records it in its prediction's ``error`` and goes on.
+      ``save_uncertainty``: also write, next to each restored image, its
+      routing uncertainty map (:func:`uncertainty_path`: 8-bit grey PNG,
+      0-255 for [0, 1], see
+      :meth:`DeweatherRestorer.restore_with_uncertainty`); images only,
+      needs ``out_dir`` and a model with the uncertainty-aware router.
 
     Returns of a call: ``dict(predictions=[...], visualization=[...])``, one
     entry per input file or array. A prediction is a dict with ``input``
@@ -102,8 +150,9 @@ class MoFMEInferencer(BaseInferencer):
 
     preprocess_kwargs: set = set()
     forward_kwargs: set = {'tile_size', 'tile_overlap', 'tile_batch_size'}
-    visualize_kwargs: set = {'return_vis', 'vis_dir'}
-    postprocess_kwargs: set = {'out_dir', 'return_arrays', 'errors'}
+    visualize_kwargs: set = {'return_vis', 'vis_dir', 'show', 'wait_time'}
+    postprocess_kwargs: set = {'out_dir', 'return_arrays', 'errors',
+                               'save_uncertainty'}
 
     def __init__(self,
                  model,
@@ -140,9 +189,11 @@ class MoFMEInferencer(BaseInferencer):
         """Frames are grouped by :meth:`preprocess`; no collation."""
         return list
 
-    def _init_visualizer(self, cfg) -> None:
-        """Panels are made by :meth:`visualize` (no mmengine visualizer)."""
-        return None
+    def _init_visualizer(self, cfg) -> RestorationVisualizer:
+        """A :class:`RestorationVisualizer` of its own (no vis backends: the
+        panels are returned, shown or written to ``vis_dir``)."""
+        return RestorationVisualizer(
+            name=f'mofme_inferencer_{secrets.token_hex(6)}')
 
     # ------------------------------------------------------------ steps
     def _inputs_to_list(self, inputs) -> List[InputItem]:
@@ -201,8 +252,9 @@ class MoFMEInferencer(BaseInferencer):
 
     def visualize(self, inputs: list, preds: List[dict],
                   return_vis: bool = False, vis_dir: Optional[str] = None,
+                  show: bool = False, wait_time: float = 0,
                   **kwargs) -> List[Optional[np.ndarray]]:
-        """``input | restored`` panels (uint8 BGR) of image inputs.
+        """``input | restored`` panels of image inputs, by the visualiser.
 
         Args:
             inputs (list): The (input frame, item) pairs of ``preds``.
@@ -210,26 +262,33 @@ class MoFMEInferencer(BaseInferencer):
             return_vis (bool): Return the panels. Defaults to False.
             vis_dir (str, optional): Also write each panel there, under its
                 output name. Defaults to None.
+            show (bool): Display each panel. Defaults to False.
+            wait_time (float): Seconds each shown panel stays (0: until a
+                key is pressed). Defaults to 0.
 
         Returns:
-            list[np.ndarray | None]: One panel per prediction (None for
-            videos, failed inputs, or when neither option is set).
+            list[np.ndarray | None]: One uint8 BGR panel per prediction
+            (None for videos, failed inputs, or without ``return_vis``).
         """
         panels: List[Optional[np.ndarray]] = []
         for (frame, item), pred in zip(inputs, preds):
             restored = pred.get('restored')
-            if (not (return_vis or vis_dir) or frame is None
+            if (not (return_vis or vis_dir or show) or frame is None
                     or not isinstance(restored, np.ndarray)):
                 panels.append(None)
                 continue
             cpu = torch.device('cpu')
-            panel = comparison_panel([to_tensor(frame, cpu),
-                                      to_tensor(restored, cpu)])
-            if vis_dir:
-                path = osp.join(vis_dir, item.name)
-                atomic_write_image(path, panel, WRITE_PARAMS.get(
-                    osp.splitext(path)[1].lower(), ()), self._guard)
-            panels.append(panel if return_vis else None)
+            sample = RestorationDataSample(metainfo=dict(
+                img_path=item.source) if isinstance(item.source, str) else {})
+            sample.pred_img = PixelData(data=to_tensor(restored, cpu))
+            if vis_dir and self._guard is not None:  # no panel over an input
+                self._guard.check(osp.join(vis_dir, item.name))
+            self.visualizer.add_datasample(
+                item.name, to_rgb_uint8(to_tensor(frame, cpu)), sample,
+                show=show, wait_time=wait_time,
+                out_file=osp.join(vis_dir, item.name) if vis_dir else None)
+            panels.append(np.ascontiguousarray(
+                self.visualizer.get_image()[..., ::-1]) if return_vis else None)
         return panels
 
     def postprocess(self, preds: List[dict],
@@ -253,6 +312,9 @@ class MoFMEInferencer(BaseInferencer):
         out_dir = post_kw.get('out_dir')
         return_arrays = post_kw.get('return_arrays', True)
         errors = post_kw.get('errors', 'raise')
+        save_uncertainty = bool(post_kw.get('save_uncertainty', False))
+        if save_uncertainty:
+            self.model.check_uncertainty_support()  # before any work
         if errors not in ERROR_MODES:
             raise ValueError(f'errors must be one of {ERROR_MODES}, got '
                              f'{errors!r}')
@@ -267,6 +329,8 @@ class MoFMEInferencer(BaseInferencer):
         outputs: List[Optional[str]] = [None] * len(items)
         if out_dir is not None:
             outputs = plan_outputs(items, out_dir, self._guard)
+        if save_uncertainty:
+            check_uncertainty_plan(items, outputs)
         if vis_kw.get('vis_dir'):
             plan_outputs(items, vis_kw['vis_dir'], self._guard)
         for folder in (out_dir, vis_kw.get('vis_dir')):
@@ -281,7 +345,8 @@ class MoFMEInferencer(BaseInferencer):
                 if item.kind == 'missing':
                     raise FileNotFoundError(f'{item.label}: {item.error}')
                 pred, frame = self._restore_item(item, output, batch_size,
-                                                 forward_kw, return_arrays)
+                                                 forward_kw, return_arrays,
+                                                 save_uncertainty)
             except INPUT_ERRORS as error:
                 if errors == 'raise':
                     raise
@@ -303,11 +368,13 @@ class MoFMEInferencer(BaseInferencer):
         return pred
 
     def _restore_item(self, item: InputItem, output: Optional[str],
-                      batch_size: int, forward_kw: dict, keep: bool):
+                      batch_size: int, forward_kw: dict, keep: bool,
+                      save_uncertainty: bool = False):
         """Restore (and write) one input; return its prediction and frame.
 
         ``keep``: keep a video's restored frames (an image's result is always
-        kept, for its panel).
+        kept, for its panel). ``save_uncertainty``: also write the image's
+        uncertainty map to :func:`uncertainty_path` of ``output``.
         """
         if item.kind == 'video':
             return self._restore_video(item, output, batch_size, forward_kw,
@@ -315,8 +382,22 @@ class MoFMEInferencer(BaseInferencer):
         frame = (read_image(item.source) if item.kind == 'image' else
                  item.source)
         restored = []
-        for batch in self.preprocess([frame], batch_size):
-            restored += self.forward(batch, **forward_kw)
+        if save_uncertainty:
+            test_cfg = None
+            if any(v is not None for v in forward_kw.values()):
+                test_cfg = tiling_cfg(self.model.test_cfg, **forward_kw)
+            with override_test_cfg(self.model, test_cfg):
+                image, uncertainty = restore_with_uncertainty(
+                    self.model, frame)
+            restored.append(image)
+            # the map first: a restored file never lacks its map
+            atomic_write_image(
+                uncertainty_path(output),
+                np.round(uncertainty * 255.0).astype(np.uint8), (),
+                self._guard)
+        else:
+            for batch in self.preprocess([frame], batch_size):
+                restored += self.forward(batch, **forward_kw)
         if output is not None:
             atomic_write_image(output, restored[0], WRITE_PARAMS.get(
                 osp.splitext(output)[1].lower(), ()), self._guard)

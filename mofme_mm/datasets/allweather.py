@@ -6,6 +6,7 @@ from typing import List, Optional, Sequence, Tuple
 from mofme_mm.registry import DATASETS
 
 from .base_paired_dataset import BasePairedDataset
+from .cityscapes_naming import read_text_lines
 
 # Weather of a whole list, from the list file name (lower case prefix).
 LIST_WEATHER: Tuple[Tuple[str, str], ...] = (
@@ -42,6 +43,26 @@ def gt_path_of(path: str, input_dir: str = 'input', gt_dir: str = 'gt') -> str:
             return '/'.join(parts)
     raise ValueError(f'{path!r} has no {input_dir!r} folder, so its ground '
                      f'truth (same path under {gt_dir!r}) is unknown.')
+
+
+def join_normalized(base: str, path: str) -> str:
+    """``base`` joined with ``path``, ``.`` and ``..`` resolved.
+
+    Like ``osp.normpath(osp.join(base, path))``, but a URI keeps its
+    ``scheme://`` (``s3://bucket/./a`` -> ``s3://bucket/a``).
+
+    Args:
+        base (str): folder (a path or URI); may be empty.
+        path (str): path relative to ``base``, e.g. ``./allweather/input/0.png``.
+
+    Returns:
+        str: the joined, normalised path.
+    """
+    joined = osp.join(base, path) if base else path
+    scheme, sep, rest = joined.partition('://')
+    if not sep:
+        return osp.normpath(joined)
+    return f'{scheme}://{osp.normpath(rest)}'
 
 
 def infer_weather(list_name: str, path: str,
@@ -113,28 +134,27 @@ class AllWeatherDataset(BasePairedDataset):
         return {}
 
     def parse_samples(self) -> List[dict]:
-        if not osp.isfile(self.ann_file):
-            raise FileNotFoundError(
-                f'AllWeatherDataset: list file {self.ann_file!r} not found '
-                f'(data_root {self.data_root!r}). Set data_root to the '
-                'All-Weather folder and ann_file to one of allweather.txt, '
-                'snowtest100k_L.txt, raindroptesta.txt, test1.txt.')
+        lines = read_text_lines(
+            self.ann_file, 'AllWeatherDataset: list file',
+            f'(data_root {self.data_root!r}) Set data_root to the All-Weather '
+            'folder and ann_file to one of allweather.txt, '
+            'snowtest100k_L.txt, raindroptesta.txt, test1.txt.',
+            self.backend_args)
         base = self.data_prefix.get('img_path') or self.data_root
         list_name = osp.basename(self.ann_file)
         samples = []
-        with open(self.ann_file) as f:
-            for lineno, line in enumerate(f, 1):
-                line = line.strip()
-                if not line:
-                    continue
-                try:
-                    gt = gt_path_of(line, self.input_dir, self.gt_dir)
-                except ValueError as err:
-                    raise ValueError(
-                        f'{self.ann_file}, line {lineno}: {err}') from err
-                samples.append(dict(
-                    img_path=osp.normpath(osp.join(base, line)),
-                    gt_path=osp.normpath(osp.join(base, gt)),
-                    weather=infer_weather(list_name, line,
-                                          default=self.default_weather)))
+        for lineno, line in enumerate(lines, 1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                gt = gt_path_of(line, self.input_dir, self.gt_dir)
+            except ValueError as err:
+                raise ValueError(
+                    f'{self.ann_file}, line {lineno}: {err}') from err
+            samples.append(dict(
+                img_path=join_normalized(base, line),
+                gt_path=join_normalized(base, gt),
+                weather=infer_weather(list_name, line,
+                                      default=self.default_weather)))
         return samples

@@ -16,14 +16,20 @@ class BasePairedDataset(BaseDataset):
     with at least ``img_path`` and ``gt_path``. This class then sets
     ``weather`` on every sample (when given), and raises a clear error for a
     missing root / folder, inputs without their ground truth or label
-    (counted, first few listed) and an empty split.
+    (counted, first few listed) and an empty split. Folders, lists and files
+    are read through ``mmengine.fileio`` with ``backend_args``, as mmseg's
+    datasets do (give the same ``backend_args`` to the loading transforms).
 
     Args:
         weather (str | None): weather type of every sample (``'rain'``,
             ``'fog'``, ``'snow'``, ``'raindrop'``); None keeps what
             :meth:`parse_samples` sets.
-        check_files (bool): check that every ``pair_keys`` file exists.
-            Defaults to True.
+        check_files (bool): check that every ``pair_keys`` file exists
+            (one look-up per distinct file; switch it off on slow remote
+            storage). Defaults to True.
+        backend_args (dict | None): mmengine file backend arguments, e.g.
+            ``dict(backend='petrel')``. Defaults to None (the backend of the
+            path's prefix: local files, ``s3://``, ``http://``...).
         **kwargs: :class:`mmengine.dataset.BaseDataset` arguments
             (``data_root``, ``data_prefix``, ``ann_file``, ``pipeline``,
             ``test_mode``, ``indices``, ``serialize_data``...).
@@ -34,9 +40,11 @@ class BasePairedDataset(BaseDataset):
     data_hint: str = TOY_HINT
 
     def __init__(self, weather: Optional[str] = None,
-                 check_files: bool = True, **kwargs) -> None:
+                 check_files: bool = True,
+                 backend_args: Optional[dict] = None, **kwargs) -> None:
         self.weather = weather
         self.check_files = check_files
+        self.backend_args = dict(backend_args) if backend_args else None
         super().__init__(**kwargs)
 
     @property
@@ -60,7 +68,8 @@ class BasePairedDataset(BaseDataset):
     def load_data_list(self) -> List[dict]:
         """Parse, tag the weather and check the samples."""
         name = type(self).__name__
-        check_dirs(name, self.data_root, self.required_dirs(), self.data_hint)
+        check_dirs(name, self.data_root, self.required_dirs(), self.data_hint,
+                   self.backend_args)
         data_list = self.parse_samples()
         check_not_empty(name, self.data_root, data_list,
                         self.ann_file or self.data_prefix.get('img_path'),
@@ -70,5 +79,6 @@ class BasePairedDataset(BaseDataset):
                 info['weather'] = self.weather
             info.setdefault('weather', 'unknown')
         if self.check_files:
-            check_pairs(name, self.data_root, data_list, self.pair_keys)
+            check_pairs(name, self.data_root, data_list, self.pair_keys,
+                        backend_args=self.backend_args)
         return data_list

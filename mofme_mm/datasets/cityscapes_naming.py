@@ -15,13 +15,17 @@ The real packages name their files as follows (``frame_id`` is
     leftImg8bit_foggy/{split}/{city}/{frame_id}_leftImg8bit_foggy_beta_{beta}.png
 
 The synthesiser writes these names and the datasets parse them, both through
-the functions below.
+the functions below. Folders and lists are read through ``mmengine.fileio``
+(``backend_args`` as in mmseg's datasets), so a root may be on any storage
+mmengine has a backend for (local disk, ``s3://`` / ``petrel://``, a backend
+of your own registered with ``mmengine.fileio.register_backend``).
 """  # noqa: E501
 import math
-import os
 import os.path as osp
 import re
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from mmengine import fileio
 
 CLEAN_DIR = 'leftImg8bit'
 LABEL_DIR = 'gtFine'
@@ -121,21 +125,28 @@ def frame_file(root: str, folder: str, split: str, frame_id: str,
     return osp.join(root, folder, split, city_of(frame_id), frame_id + suffix)
 
 
-def list_files(directory: str, suffix: str = '.png') -> List[str]:
+def list_files(directory: str, suffix: str = '.png',
+               backend_args: Optional[dict] = None) -> List[str]:
     """All files under ``directory`` ending in ``suffix``, sorted.
 
+    Hidden files (``.name``, e.g. the temporary files of an interrupted
+    write) are skipped, as ``mmengine.fileio.list_dir_or_file`` does.
+
     Args:
-        directory (str): folder to walk recursively.
+        directory (str): folder to walk recursively (a path or URI).
         suffix (str): file-name ending. Defaults to ``'.png'``.
+        backend_args (dict | None): mmengine file backend arguments.
+            Defaults to None (the backend of the path's prefix).
 
     Returns:
-        list[str]: absolute-or-as-given paths, sorted.
+        list[str]: ``directory`` joined with each file's relative path,
+        sorted; empty when ``directory`` does not exist.
     """
-    found = []
-    for dirpath, _, filenames in os.walk(directory):
-        found.extend(
-            osp.join(dirpath, f) for f in filenames if f.endswith(suffix))
-    return sorted(found)
+    if not fileio.isdir(directory, backend_args=backend_args):
+        return []
+    found = fileio.list_dir_or_file(directory, list_dir=False, suffix=suffix,
+                                    recursive=True, backend_args=backend_args)
+    return sorted(osp.join(directory, name) for name in found)
 
 
 def _matches(value: float, wanted: Iterable[float]) -> bool:
@@ -147,6 +158,7 @@ def scan_rain_images(
     rain_dir: str,
     params: Optional[Sequence[Sequence[float]]] = None,
     patterns: Optional[Sequence[int]] = None,
+    backend_args: Optional[dict] = None,
 ) -> List[dict]:
     """Find the rainy images under a split folder, optionally filtered.
 
@@ -155,13 +167,14 @@ def scan_rain_images(
         params (Sequence[tuple] | None): ``(alpha, beta, dropsize)`` triples
             to keep; None keeps all.
         patterns (Sequence[int] | None): patterns to keep; None keeps all.
+        backend_args (dict | None): mmengine file backend arguments.
 
     Returns:
         list[dict]: one dict per image: ``img_path``, ``frame_id``, ``city``,
         ``alpha``, ``beta``, ``dropsize``, ``pattern``.
     """
     found = []
-    for path in list_files(rain_dir):
+    for path in list_files(rain_dir, backend_args=backend_args):
         info = parse_rain_name(osp.basename(path))
         if info is None:
             continue
@@ -179,18 +192,20 @@ def scan_rain_images(
 
 
 def scan_fog_images(fog_dir: str,
-                    betas: Optional[Sequence[float]] = None) -> List[dict]:
+                    betas: Optional[Sequence[float]] = None,
+                    backend_args: Optional[dict] = None) -> List[dict]:
     """Find the foggy images under a split folder, optionally by beta.
 
     Args:
         fog_dir (str): e.g. ``{root}/leftImg8bit_foggy/train``.
         betas (Sequence[float] | None): betas to keep; None keeps all.
+        backend_args (dict | None): mmengine file backend arguments.
 
     Returns:
         list[dict]: ``img_path``, ``frame_id``, ``city``, ``beta`` per image.
     """
     found = []
-    for path in list_files(fog_dir):
+    for path in list_files(fog_dir, backend_args=backend_args):
         info = parse_fog_name(osp.basename(path))
         if info is None:
             continue
@@ -201,30 +216,52 @@ def scan_fog_images(fog_dir: str,
     return found
 
 
-def read_refined_list(path: str) -> Dict[str, set]:
+def read_text_lines(path: str, what: str, fix: str,
+                    backend_args: Optional[dict] = None) -> List[str]:
+    """The lines of a list file, read through ``mmengine.fileio``.
+
+    Args:
+        path (str): the file (a path or URI).
+        what (str): what the file is, for the error message.
+        fix (str): what the user can do when it is missing.
+        backend_args (dict | None): mmengine file backend arguments.
+
+    Returns:
+        list[str]: the lines, without line endings.
+
+    Raises:
+        FileNotFoundError: naming the file, ``what`` it is and ``fix``.
+    """
+    if not fileio.isfile(path, backend_args=backend_args):
+        raise FileNotFoundError(f'{what} not found: {path}. {fix}')
+    return fileio.get_text(path, backend_args=backend_args).splitlines()
+
+
+def read_refined_list(path: str,
+                      backend_args: Optional[dict] = None) -> Dict[str, set]:
     """Read ``foggy_trainval_refined_filenames.txt``.
 
     Args:
         path (str): the list; lines like ``train/aachen/aachen_000004_000019``.
+        backend_args (dict | None): mmengine file backend arguments.
 
     Returns:
         dict[str, set]: split -> set of frame ids.
     """
-    if not osp.isfile(path):
-        raise FileNotFoundError(
-            f'Refined Foggy Cityscapes list not found: {path}. It ships with '
-            'Foggy Cityscapes (foggy_trainval_refined_filenames.txt); put it '
-            'in data_root or set refined_list=None to use all images.')
+    lines = read_text_lines(
+        path, 'Refined Foggy Cityscapes list',
+        'It ships with Foggy Cityscapes (foggy_trainval_refined_filenames.txt)'
+        '; put it in data_root or set refined_list=None to use all images.',
+        backend_args)
     splits: Dict[str, set] = {}
-    with open(path) as f:
-        for lineno, line in enumerate(f, 1):
-            line = line.strip()
-            if not line:
-                continue
-            parts = line.replace('\\', '/').split('/')
-            if len(parts) != 3:
-                raise ValueError(
-                    f'{path}, line {lineno}: expected "split/city/frame_id", '
-                    f'got {line!r}')
-            splits.setdefault(parts[0], set()).add(parts[2])
+    for lineno, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line:
+            continue
+        parts = line.replace('\\', '/').split('/')
+        if len(parts) != 3:
+            raise ValueError(
+                f'{path}, line {lineno}: expected "split/city/frame_id", '
+                f'got {line!r}')
+        splits.setdefault(parts[0], set()).add(parts[2])
     return splits

@@ -23,11 +23,17 @@ def fog_prefix(split: str) -> dict:
 
 
 def refined_filter(samples: List[dict], data_root: str, refined_list: str,
-                   split: str) -> List[dict]:
-    """Keep the samples whose frame is in the refined list of ``split``."""
-    path = refined_list if osp.isabs(refined_list) else osp.join(
+                   split: str,
+                   backend_args: Optional[dict] = None) -> List[dict]:
+    """Keep the samples whose frame is in the refined list of ``split``.
+
+    ``refined_list`` is relative to ``data_root`` unless it is absolute or a
+    URI (``s3://...``).
+    """
+    absolute = osp.isabs(refined_list) or '://' in refined_list
+    path = refined_list if absolute or not data_root else osp.join(
         data_root, refined_list)
-    keep = read_refined_list(path).get(split, set())
+    keep = read_refined_list(path, backend_args).get(split, set())
     return [s for s in samples if s['frame_id'] in keep]
 
 
@@ -80,8 +86,10 @@ class FoggyCityscapesDataset(WeatheredCityscapesDataset):
         return f' with betas={self.betas}, refined_list={self.refined_list}'
 
     def parse_samples(self) -> List[dict]:
-        samples = scan_fog_images(self.data_prefix['img_path'], self.betas)
+        samples = scan_fog_images(self.data_prefix['img_path'], self.betas,
+                                  self.backend_args)
         if self.refined_list:
             samples = refined_filter(samples, self.data_root,
-                                     self.refined_list, self.split)
+                                     self.refined_list, self.split,
+                                     self.backend_args)
         return [self.add_pairs(info) for info in samples]

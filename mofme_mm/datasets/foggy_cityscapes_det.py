@@ -67,10 +67,11 @@ class FoggyCityscapesDetDataset(CityscapesDataset):
         """Clean frames from the json, then one sample per foggy image."""
         check_det_inputs(self)
         clean = super().load_data_list()
-        found = scan_fog_images(self.data_prefix['img'], self.betas)
+        found = scan_fog_images(self.data_prefix['img'], self.betas,
+                                self.backend_args)
         if self.refined_list:
             found = refined_filter(found, self.data_root, self.refined_list,
-                                   self.split)
+                                   self.split, self.backend_args)
         return build_det_samples(
             self, clean, found,
             f' with betas={self.betas}, refined_list={self.refined_list}')

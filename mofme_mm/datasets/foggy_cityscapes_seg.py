@@ -46,10 +46,11 @@ class FoggyCityscapesSegDataset(CityscapesDataset):
 
     def load_data_list(self) -> List[dict]:
         check_seg_dirs(self)
-        found = scan_fog_images(self.data_prefix['img_path'], self.betas)
+        found = scan_fog_images(self.data_prefix['img_path'], self.betas,
+                                self.backend_args)
         if self.refined_list:
             found = refined_filter(found, self.data_root, self.refined_list,
-                                   self.split)
+                                   self.split, self.backend_args)
         return build_seg_samples(
             self, found,
             f' with betas={self.betas}, refined_list={self.refined_list}')

@@ -1,6 +1,11 @@
-"""Checks shared by the paired datasets, raising errors that say what to do."""
-import os.path as osp
-from typing import Dict, List, Sequence
+"""Checks shared by the paired datasets, raising errors that say what to do.
+
+Folders and files are looked up through ``mmengine.fileio`` (``backend_args``
+as in mmseg's datasets), so the checks work on any storage backend.
+"""
+from typing import Dict, List, Optional, Sequence
+
+from mmengine import fileio
 
 TOY_HINT = (
     'To get data: generate the toy set with `python '
@@ -14,7 +19,8 @@ SYNTH_HINT = (
 
 
 def check_dirs(dataset: str, data_root: str, dirs: Dict[str, str],
-               hint: str = TOY_HINT) -> None:
+               hint: str = TOY_HINT,
+               backend_args: Optional[dict] = None) -> None:
     """Raise when the root or one of the folders a dataset reads is missing.
 
     Args:
@@ -22,12 +28,13 @@ def check_dirs(dataset: str, data_root: str, dirs: Dict[str, str],
         data_root (str): the dataset root.
         dirs (dict[str, str]): name -> folder that must exist.
         hint (str): what the user can do.
+        backend_args (dict | None): mmengine file backend arguments.
     """
-    if data_root and not osp.isdir(data_root):
+    if data_root and not fileio.isdir(data_root, backend_args=backend_args):
         raise FileNotFoundError(
             f'{dataset}: data_root {data_root!r} does not exist. {hint}')
     for name, path in dirs.items():
-        if not osp.isdir(path):
+        if not fileio.isdir(path, backend_args=backend_args):
             raise FileNotFoundError(
                 f'{dataset}: folder {path!r} ({name}) does not exist under '
                 f'data_root {data_root!r}. {hint}')
@@ -52,7 +59,8 @@ def check_not_empty(dataset: str, data_root: str, data_list: List[dict],
 
 
 def check_pairs(dataset: str, data_root: str, data_list: List[dict],
-                keys: Sequence[str], max_show: int = 5) -> None:
+                keys: Sequence[str], max_show: int = 5,
+                backend_args: Optional[dict] = None) -> None:
     """Raise when inputs lack their ground truth or label files.
 
     Args:
@@ -62,6 +70,7 @@ def check_pairs(dataset: str, data_root: str, data_list: List[dict],
         keys (Sequence[str]): path keys that must point to existing files,
             e.g. ``('gt_path', 'seg_map_path')``.
         max_show (int): how many missing pairs to list. Defaults to 5.
+        backend_args (dict | None): mmengine file backend arguments.
     """
     missing = []
     exists: Dict[str, bool] = {}
@@ -69,7 +78,8 @@ def check_pairs(dataset: str, data_root: str, data_list: List[dict],
         for key in keys:
             path = info.get(key)
             if path not in exists:
-                exists[path] = path is not None and osp.isfile(path)
+                exists[path] = path is not None and fileio.isfile(
+                    path, backend_args=backend_args)
             if not exists[path]:
                 missing.append((info['img_path'], key, path))
     if missing:

@@ -71,5 +71,6 @@ class RainCityscapesDataset(WeatheredCityscapesDataset):
     def parse_samples(self) -> List[dict]:
         return [
             self.add_pairs(info) for info in scan_rain_images(
-                self.data_prefix['img_path'], self.params, self.patterns)
+                self.data_prefix['img_path'], self.params, self.patterns,
+                self.backend_args)
         ]

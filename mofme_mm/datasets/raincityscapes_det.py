@@ -68,7 +68,7 @@ class RainCityscapesDetDataset(CityscapesDataset):
         check_det_inputs(self)
         clean = super().load_data_list()
         found = scan_rain_images(self.data_prefix['img'], self.params,
-                                 self.patterns)
+                                 self.patterns, self.backend_args)
         return build_det_samples(
             self, clean, found,
             f' with params={self.params}, patterns={self.patterns}')

@@ -49,7 +49,7 @@ class RainCityscapesSegDataset(CityscapesDataset):
     def load_data_list(self) -> List[dict]:
         check_seg_dirs(self)
         found = scan_rain_images(self.data_prefix['img_path'], self.params,
-                                 self.patterns)
+                                 self.patterns, self.backend_args)
         return build_seg_samples(
             self, found,
             f' with params={self.params}, patterns={self.patterns}')

@@ -48,7 +48,8 @@ def check_det_inputs(dataset) -> None:
     """
     name = type(dataset).__name__
     check_dirs(name, dataset.data_root,
-               dict(inputs=dataset.data_prefix['img']), dataset.data_hint)
+               dict(inputs=dataset.data_prefix['img']), dataset.data_hint,
+               dataset.backend_args)
     if not fileio.exists(dataset.ann_file, backend_args=dataset.backend_args):
         raise FileNotFoundError(
             f'{name}: annotation file {dataset.ann_file!r} (the COCO json of '

@@ -38,7 +38,8 @@ def build_seg_samples(dataset, found: List[dict], filters: str) -> List[dict]:
             info['gt_path'] = osp.join(gt_dir, city, frame_id + CLEAN_SUFFIX)
         samples.append(info)
     check_not_empty(name, dataset.data_root, samples, img_dir, filters)
-    check_pairs(name, dataset.data_root, samples, ('seg_map_path', ))
+    check_pairs(name, dataset.data_root, samples, ('seg_map_path', ),
+                backend_args=dataset.backend_args)
     return samples
 
 
@@ -47,4 +48,4 @@ def check_seg_dirs(dataset) -> None:
     check_dirs(type(dataset).__name__, dataset.data_root,
                dict(inputs=dataset.data_prefix['img_path'],
                     labels=dataset.data_prefix['seg_map_path']),
-               dataset.data_hint)
+               dataset.data_hint, dataset.backend_args)

@@ -31,7 +31,7 @@ import torch
 import torch.distributed as dist
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
-from mmengine.model import is_model_wrapper
+from mmengine.model import BaseTTAModel, is_model_wrapper
 
 from mofme_mm.models.utils import load_state_dict_checked, state_dict_of
 
@@ -79,9 +79,10 @@ def parse_runner_args(
         '(quotes needed, no white space).')
     parser.add_argument(
         '--launcher',
-        choices=['none', 'pytorch', 'slurm'],
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
-        help='job launcher')
+        help='job launcher (slurm and mpi need CUDA, as in mmengine; on '
+        'CPU use torchrun with --launcher pytorch)')
     # torchrun passes --local-rank (torch >= 2.0) or sets LOCAL_RANK.
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
@@ -262,8 +263,9 @@ def load_model_checkpoint(runner, filename: str, strict: bool = True,
     """Load ``filename`` into the runner's model, every key matched.
 
     As mmengine's ``Runner.load_checkpoint`` (``after_load_checkpoint``
-    hooks, DDP's ``module.`` prefix), but strict by default: missing,
-    unexpected or mis-shaped keys raise ``WeightLoadingError`` naming them.
+    hooks, DDP's ``module.`` prefix, the model inside a TTA model), but
+    strict by default: missing, unexpected or mis-shaped keys raise
+    ``WeightLoadingError`` naming them.
     The model's own load hooks apply (a restorer with its own checkpoint is
     not "missing" from a plain segmentor checkpoint).
 
@@ -279,8 +281,10 @@ def load_model_checkpoint(runner, filename: str, strict: bool = True,
     if checkpoint is None:
         checkpoint = read_checkpoint(filename)
     runner.call_hook('after_load_checkpoint', checkpoint=checkpoint)
-    model = runner.model.module if is_model_wrapper(
-        runner.model) else runner.model
+    model = runner.model
+    # DDP's module; the segmentor inside a TTA model (tools/test.py --tta)
+    while is_model_wrapper(model) or isinstance(model, BaseTTAModel):
+        model = model.module
     load_state_dict_checked(
         model, state_dict_of(checkpoint, filename), filename, strict=strict,
         hint='Test with the config the checkpoint was trained with, or pass '
@@ -354,13 +358,15 @@ def missing_data_roots(cfg, loaders=('train_dataloader', 'val_dataloader',
 
     Returns:
         list[tuple[str, str]]: Missing roots with their dotted config keys.
+        A root with a URI scheme (``s3://``, ``petrel://``...) is read
+        through ``mmengine.fileio`` backends and not checked here.
     """
     missing = []
     for loader in loaders:
         if cfg.get(loader) is None:
             continue
         for key, root in _data_roots(cfg[loader], loader):
-            if not osp.isdir(root):
+            if '://' not in root and not osp.isdir(root):
                 missing.append((key, root))
     return missing
 

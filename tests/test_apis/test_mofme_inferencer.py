@@ -10,6 +10,8 @@ from mmengine.infer import BaseInferencer
 from mofme_mm.apis import MoFMEInferencer, restore_images
 from mofme_mm.utils.image_reading import IncompleteImageError
 from mofme_mm.utils.output_guard import InputOverwriteError
+from mofme_mm.visualization import RestorationVisualizer
+from mofme_mm.visualization.comparison import title_height
 
 
 @pytest.fixture(scope='module')
@@ -94,11 +96,16 @@ def test_panels_and_tile_overrides(inferencer, tmp_path):
     result = inferencer([image], return_vis=True, vis_dir=str(tmp_path),
                         tile_size=16)
     panel = result['visualization'][0]
-    assert panel.shape == (40, 56 * 2 + 4, 3)
-    np.testing.assert_array_equal(panel[:, :56], image)
+    bar = title_height(40)  # drawn by the RestorationVisualizer
+    assert isinstance(inferencer.visualizer, RestorationVisualizer)
+    assert panel.shape == (bar + 40, 56 * 2 + 4, 3)
+    np.testing.assert_array_equal(panel[bar:, :56], image)
     np.testing.assert_array_equal(
-        panel[:, 60:], restore_images(inferencer.model, image, tile_size=16))
+        panel[bar:, 60:],
+        restore_images(inferencer.model, image, tile_size=16))
     assert _tree(tmp_path) == ['array_0000.png']
+    np.testing.assert_array_equal(
+        cv2.imread(str(tmp_path / 'array_0000.png')), panel)
     assert inferencer.model.test_cfg['tile_size'] == 32
     assert result['predictions'][0]['output'] is None
 

@@ -53,8 +53,8 @@ def test_seg_config_builds_with_mofme_restorer_and_predicts(path):
     assert no_downloads(cfg)
     assert cfg.model.data_preprocessor.type == \
         'mofme_mm.DeweatherSegDataPreProcessor'
-    assert cfg.model.data_preprocessor.restorer.endswith(
-        'configs/downstream/../mofme_raincityscapes.py')
+    assert cfg.model.data_preprocessor.restorer == \
+        'mofme_mm::mofme_raincityscapes.py'
     assert cfg.model.decode_head.norm_cfg.type == 'BN'
     assert cfg.test_evaluator.type == 'mofme_mm.PerWeatherIoUMetric'
     assert cfg.restorer_checkpoint is None

@@ -305,3 +305,35 @@ def test_weights_of_another_architecture_are_refused(tiny_model_files,
     assert code == 2
     assert 'eight_experts.pth' in err and 'cannot build the restorer' in err
     assert not (tmp_path / 'out' / 'a.png').exists()
+
+
+def test_save_uncertainty_writes_a_map_next_to_each_output(run, tmp_path):
+    frames = tmp_path / 'frames'
+    frames.mkdir()
+    for name in ('a.png', 'b.jpg'):
+        cv2.imwrite(str(frames / name), photo(40, 72))
+    out = tmp_path / 'out'
+    code, _, err = run(frames, out_dir=out, flags=['--save-uncertainty'])
+    assert code == 0, err
+    for stem, ext in (('a', 'png'), ('b', 'jpg')):
+        assert (out / 'frames' / f'{stem}.{ext}').is_file()
+        unc = cv2.imread(str(out / 'frames' / f'{stem}_uncertainty.png'),
+                         cv2.IMREAD_UNCHANGED)
+        assert unc.shape == (40, 72) and unc.dtype == np.uint8
+        assert unc.max() == 255
+    assert not [p for p in os.listdir(out / 'frames') if p.startswith('.')]
+
+
+def test_save_uncertainty_refuses_clashing_names_and_videos(run, tmp_path):
+    frames = tmp_path / 'frames'
+    frames.mkdir()
+    cv2.imwrite(str(frames / 'a.png'), photo(40, 40))
+    cv2.imwrite(str(frames / 'a_uncertainty.png'), photo(40, 40))
+    code, _, err = run(frames, out_dir=tmp_path / 'out',
+                       flags=['--save-uncertainty'])
+    assert code == 2 and 'a_uncertainty.png' in err
+    video = write_video(tmp_path / 'clip.avi')
+    code, _, err = run(video, out_dir=tmp_path / 'out2',
+                       flags=['--save-uncertainty'])
+    assert code == 2 and 'video' in err
+    assert not (tmp_path / 'out').exists() or not os.listdir(tmp_path / 'out')

@@ -13,6 +13,7 @@ from tiny_config import REPO, run_tool, write_tiny_config
 
 from mofme_mm.registry import DATASETS, MODELS
 from mofme_mm.utils.checkpoint_compat import load_checkpoint_file
+from mofme_mm.visualization.comparison import title_height
 
 HERE = osp.dirname(osp.abspath(__file__))
 
@@ -45,7 +46,7 @@ def trained(tmp_path_factory, toy_cityscapes_root):
                 root=toy_cityscapes_root)
 
 
-def _logged_losses(work_dir, key='loss_mse'):
+def _logged_losses(work_dir, key='loss_l1'):
     """The training ``key`` values written by mmengine's LocalVisBackend."""
     [scalars] = work_dir.glob('*/vis_data/scalars.json')
     with open(scalars) as f:
@@ -81,7 +82,7 @@ def test_train_writes_checkpoints_and_learns(trained):
     second = load_weights(work_dir / 'epoch_2.pth')
     changed = [k for k in first if not torch.equal(first[k], second[k])]
     assert any(k.startswith('network.') for k in changed)
-    # learning, not just moving: the task loss of the last logged window
+    # learning, not just moving: the task (L1) loss of the last logged window
     # (mean of up to 10 iterations) is below the first iteration's ...
     losses = _logged_losses(work_dir)
     assert len(losses) >= 10, losses
@@ -119,7 +120,14 @@ def test_test_tool_prints_per_weather_metrics_and_saves(trained):
     assert len(restored) == 12 and len(panels) == 12
     assert {p.parent.name for p in panels} == {'rain', 'fog'}
     assert cv2.imread(str(restored[0])).shape == (64, 128, 3)
-    assert cv2.imread(str(panels[0])).shape == (64, 3 * 128 + 2 * 4, 3)
+    # input | restored | ground truth, 4-pixel gaps, under a title bar
+    assert cv2.imread(str(panels[0])).shape == (title_height(64) + 64,
+                                                3 * 128 + 2 * 4, 3)
+    # the numbers say how they were computed (RestorationMetric's protocol)
+    [protocol] = [line for line in result.stdout.splitlines()
+                  if line.startswith('metric protocol: ')]
+    assert metrics['protocol'] == protocol[len('metric protocol: '):]
+    assert 'SSIM' in metrics['protocol']
 
 
 @pytest.mark.slow
@@ -281,3 +289,17 @@ def test_an_option_that_reaches_nothing_is_an_error(tmp_path, monkeypatch):
             'configs/toy/mofme_raincityscapes_toy.py', '--work-dir',
             str(tmp_path), '--cfg-options', 'data_rot=x'
         ], monkeypatch)
+
+
+def test_uri_data_roots_are_left_to_the_file_backends(tmp_path):
+    """An ``s3://`` / ``petrel://`` data_root is read through mmengine.fileio
+    backends: not reported missing (a local one still is)."""
+    from mofme_mm.engine.runner_setup import missing_data_roots
+    cfg = Config(dict(
+        train_dataloader=dict(dataset=dict(data_root='s3://bucket/cityscapes')),
+        val_dataloader=dict(dataset=dict(datasets=[
+            dict(data_root='petrel://cluster/cityscapes'),
+            dict(data_root=str(tmp_path / 'missing'))]))))
+    assert missing_data_roots(cfg) == [
+        ('val_dataloader.dataset.datasets.1.data_root',
+         str(tmp_path / 'missing'))]

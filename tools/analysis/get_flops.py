@@ -16,8 +16,8 @@ test time and costs a plain router.
 import argparse
 import json
 
-from mofme_mm.utils.benchmark import build_network
-from mofme_mm.utils.complexity import model_complexity
+from mofme_mm.analysis.benchmark import build_network
+from mofme_mm.analysis.complexity import model_complexity
 
 
 def parse_args(argv=None):

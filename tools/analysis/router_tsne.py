@@ -21,11 +21,11 @@ import torch
 from matplotlib.figure import Figure
 from mmengine.config import DictAction
 
+from mofme_mm.analysis.routing_embedding import routing_features, tsne_embedding
 from mofme_mm.apis import init_restorer
 from mofme_mm.registry import DATASETS
 from mofme_mm.utils import register_all_modules
 from mofme_mm.utils.atomic_write import atomic_output
-from mofme_mm.utils.routing_embedding import routing_features, tsne_embedding
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:

@@ -18,8 +18,8 @@ from typing import Dict, List, Optional
 
 from matplotlib.figure import Figure
 
-from mofme_mm.utils.benchmark import network_key
-from mofme_mm.utils.benchmark_runner import run_benchmark
+from mofme_mm.analysis.benchmark import network_key
+from mofme_mm.analysis.benchmark_runner import run_benchmark
 
 CSV_FIELDS = ['model', 'num_experts', 'params_m', 'gmacs', 'gmacs_total',
               'latency_s', 'latency_min_s', 'cpu_s', 'images_per_s',

@@ -2,10 +2,15 @@
 
 Reads ``leftImg8bit/`` with ``disparity/`` + ``camera/`` (or a depth-map
 folder) and writes ``leftImg8bit_rain/`` and ``leftImg8bit_foggy/`` with the
-real file names. Example::
+real file names. Frames are processed in ``--nproc`` processes with a
+progress bar (the 3,475 train + val frames of Cityscapes give 125,100 rainy
+and 10,425 foggy images); the files do not depend on ``--nproc``. The root is read
+through ``mmengine.fileio``, so it may be an ``s3://`` / ``petrel://`` URI
+(then pass a local ``--out-root``). The printed counts are the files
+written. Example::
 
     python tools/dataset_converters/synthesize_weather.py data/cityscapes \
-        --splits train val --patterns 1 2 3
+        --splits train val --nproc 8
 """
 import argparse
 import time
@@ -52,8 +57,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--no-fill-holes', action='store_true',
                         help='keep invalid disparity inside the scene as '
                         'far away instead of filling it from neighbours')
-    parser.add_argument('--skip-existing', action='store_true')
-    return parser.parse_args(argv)
+    parser.add_argument('--skip-existing', action='store_true',
+                        help='keep weather images that already exist')
+    parser.add_argument('--nproc', type=int, default=1,
+                        help='worker processes (default: 1)')
+    args = parser.parse_args(argv)
+    if args.nproc < 1:
+        parser.error(f'--nproc must be >= 1, got {args.nproc}')
+    return args
 
 
 def main(argv=None) -> None:
@@ -67,9 +78,12 @@ def main(argv=None) -> None:
         depth_dir=args.depth_dir, depth_png_scale=args.depth_png_scale,
         invalid_depth=args.invalid_depth,
         fill_holes=not args.no_fill_holes, out_root=args.out_root,
-        overwrite=not args.skip_existing)
-    print(f'wrote {len(written["rain"])} rainy and {len(written["fog"])} '
-          f'foggy images in {time.time() - start:.1f} s')
+        overwrite=not args.skip_existing, nproc=args.nproc,
+        show_progress=True)
+    skipped = (f', kept {len(written["skipped"])} existing'
+               if written['skipped'] else '')
+    print(f'\nwrote {len(written["rain"])} rainy and {len(written["fog"])} '
+          f'foggy images{skipped} in {time.time() - start:.1f} s')
 
 
 if __name__ == '__main__':

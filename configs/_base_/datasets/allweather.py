@@ -5,18 +5,21 @@
 dataset_type = 'AllWeatherDataset'
 data_root = 'data/allweather'
 crop_size = (256, 256)
+# mmengine.fileio backend of the images and lists, as mmseg's configs:
+# None reads local files; e.g. dict(backend='petrel') reads from Ceph / S3.
+backend_args = None
 
 train_pipeline = [
-    dict(type='LoadInputImageFromFile'),
-    dict(type='LoadGTImageFromFile'),
+    dict(type='LoadInputImageFromFile', backend_args=backend_args),
+    dict(type='LoadGTImageFromFile', backend_args=backend_args),
     dict(type='PairedRandomCrop', crop_size=crop_size),
     dict(type='PairedRandomFlip', prob=0.5),
     dict(type='PairedRandomRot90', prob=0.5),
     dict(type='PackRestorationInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadInputImageFromFile'),
-    dict(type='LoadGTImageFromFile'),
+    dict(type='LoadInputImageFromFile', backend_args=backend_args),
+    dict(type='LoadGTImageFromFile', backend_args=backend_args),
     dict(type='PackRestorationInputs'),
 ]
 
@@ -29,6 +32,7 @@ train_dataloader = dict(
         type=dataset_type,
         data_root=data_root,
         ann_file='allweather.txt',
+        backend_args=backend_args,
         pipeline=train_pipeline,
     ),
 )
@@ -47,6 +51,7 @@ val_dataloader = dict(
                 data_root=data_root,
                 ann_file=ann_file,
                 test_mode=True,
+                backend_args=backend_args,
                 pipeline=test_pipeline,
             ) for ann_file in
             ['snowtest100k_L.txt', 'raindroptesta.txt', 'test1.txt']

@@ -4,10 +4,13 @@
 # Point it elsewhere with --cfg-options (the error names the keys).
 data_root = 'data/cityscapes'
 crop_size = (256, 256)
+# mmengine.fileio backend of the images and lists, as mmseg's configs:
+# None reads local files; e.g. dict(backend='petrel') reads from Ceph / S3.
+backend_args = None
 
 train_pipeline = [
-    dict(type='LoadInputImageFromFile'),
-    dict(type='LoadGTImageFromFile'),
+    dict(type='LoadInputImageFromFile', backend_args=backend_args),
+    dict(type='LoadGTImageFromFile', backend_args=backend_args),
     dict(type='PairedRandomCrop', crop_size=crop_size),
     dict(type='PairedRandomFlip', prob=0.5),
     dict(type='PairedRandomRot90', prob=0.5),
@@ -15,8 +18,8 @@ train_pipeline = [
 ]
 # Full 2048 x 1024 frames: the model restores them tile by tile (test_cfg).
 test_pipeline = [
-    dict(type='LoadInputImageFromFile'),
-    dict(type='LoadGTImageFromFile'),
+    dict(type='LoadInputImageFromFile', backend_args=backend_args),
+    dict(type='LoadGTImageFromFile', backend_args=backend_args),
     dict(type='PackRestorationInputs'),
 ]
 
@@ -25,6 +28,7 @@ rain_train_dataset = dict(
     data_root=data_root,
     split='train',
     with_seg_map=False,
+    backend_args=backend_args,
     pipeline=train_pipeline,
 )
 # The RainCityscapes test set: 1,188 images of the val cities.
@@ -34,6 +38,7 @@ rain_test_dataset = dict(
     split='val',
     with_seg_map=False,
     test_mode=True,
+    backend_args=backend_args,
     pipeline=test_pipeline,
 )
 

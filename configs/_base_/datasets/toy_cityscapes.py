@@ -7,10 +7,13 @@ _base_ = ['./rain_fog_cityscapes.py']
 
 data_root = 'data/toy_cityscapes'
 crop_size = (64, 64)
+# mmengine.fileio backend of the images and lists, as mmseg's configs:
+# None reads local files; e.g. dict(backend='petrel') reads from Ceph / S3.
+backend_args = None
 
 train_pipeline = [
-    dict(type='LoadInputImageFromFile'),
-    dict(type='LoadGTImageFromFile'),
+    dict(type='LoadInputImageFromFile', backend_args=backend_args),
+    dict(type='LoadGTImageFromFile', backend_args=backend_args),
     dict(type='PairedRandomCrop', crop_size=crop_size),
     dict(type='PairedRandomFlip', prob=0.5),
     dict(type='PairedRandomRot90', prob=0.5),

@@ -30,6 +30,23 @@ weather_seg_test_pipeline = [
     dict(type='LoadAnnotations'),
     dict(type='PackSegInputs', meta_keys=weather_seg_meta_keys),
 ]
+# tools/test.py --tta (mmseg's meaning: cfg.tta_model, mmseg's SegTTAModel,
+# around the segmentor): mmseg's Cityscapes multi-scale + flip test, on the
+# weathered frames and keeping each sample's weather.
+weather_seg_tta_ratios = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75]
+weather_seg_tta_pipeline = [
+    dict(type='mofme_mm.LoadInputImageFromFile'),
+    dict(
+        type='TestTimeAug',
+        transforms=[
+            [dict(type='Resize', scale_factor=r, keep_ratio=True)
+             for r in weather_seg_tta_ratios],
+            [dict(type='RandomFlip', prob=0., direction='horizontal'),
+             dict(type='RandomFlip', prob=1., direction='horizontal')],
+            [dict(type='LoadAnnotations')],
+            [dict(type='PackSegInputs', meta_keys=weather_seg_meta_keys)],
+        ]),
+]
 weather_seg_test_dataset = dict(
     type='mofme_mm.MultiWeatherDataset',
     datasets=[

@@ -9,24 +9,26 @@ with ``baseline`` (metres) and ``fx`` (pixels) from the camera json
 import json
 import os
 import os.path as osp
-from typing import Dict
+from typing import Dict, Optional
 
 import cv2
 import numpy as np
+from mmengine import fileio
 
 
-def read_camera(path: str) -> Dict[str, float]:
-    """Read a Cityscapes camera json.
+def read_camera(path: str,
+                backend_args: Optional[dict] = None) -> Dict[str, float]:
+    """Read a Cityscapes camera json (through ``mmengine.fileio``).
 
     Args:
-        path (str): ``..._camera.json``.
+        path (str): ``..._camera.json`` (a path or URI).
+        backend_args (dict | None): mmengine file backend arguments.
 
     Returns:
         dict: ``baseline``, ``fx``, ``fy``, ``u0``, ``v0``.
     """
     try:
-        with open(path) as f:
-            camera = json.load(f)
+        camera = json.loads(fileio.get_text(path, backend_args=backend_args))
         return dict(
             baseline=float(camera['extrinsic']['baseline']),
             fx=float(camera['intrinsic']['fx']),

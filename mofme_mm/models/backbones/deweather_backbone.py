@@ -84,6 +84,10 @@ class DeweatherBackbone(RestorerHolderMixin, BaseModule):
             on purpose. Defaults to False.
         restorer_aux_losses (bool): Add the restorer's weighted aux losses
             to the downstream loss when it trains. Defaults to True.
+        precision (str, optional): Precision of the restorer, 'fp32',
+            'bf16' or 'fp16' (its ``test_cfg.precision``: autocast in
+            ``restore``, also when it trains). Defaults to None: the
+            restorer config's.
         init_cfg (dict, optional): Initialisation config of the wrapper.
             Defaults to None.
     """
@@ -100,10 +104,12 @@ class DeweatherBackbone(RestorerHolderMixin, BaseModule):
                  trainable: bool = True,
                  untrained_restorer: bool = False,
                  restorer_aux_losses: bool = True,
+                 precision: Optional[str] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self._init_restorer_holder(restorer, restorer_checkpoint, trainable,
-                                   untrained_restorer, restorer_aux_losses)
+                                   untrained_restorer, restorer_aux_losses,
+                                   precision)
         self.backbone = MODELS.build(backbone)
         self.channel_order = channel_order
         self.register_buffer('mean', torch.tensor(mean, dtype=torch.float32),

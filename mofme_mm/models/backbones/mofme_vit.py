@@ -1,6 +1,6 @@
 """MoFMEViT: the restoration ViT of the paper with a configurable FFN slot."""
 from numbers import Integral, Real
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -8,6 +8,9 @@ from mmengine.model import BaseModule
 from torch import Tensor, nn
 
 from mofme_mm.models.layers import ResBlock, TransformerBlock
+from mofme_mm.models.layers.uncertainty_router import (
+    record_routing_uncertainty,
+)
 from mofme_mm.registry import MODELS
 
 
@@ -34,6 +37,7 @@ def average_losses(aux_list: List[dict]) -> Dict[str, Tensor]:
 
 
 TO_IMAGE_TYPES = ('linear', 'conv', 'upsample')
+RESIDUAL_TYPES = ('none', 'add', 'affine')
 
 
 def check_sizes(**sizes) -> None:
@@ -117,6 +121,9 @@ class MoFMEViT(BaseModule):
     with losses unweighted and averaged over MoE layers (empty for a dense
     network; ``loss_uncertainty`` only with the UaR router) and one
     ``dict(weights=(B, N, k), indices=(B, N, k), losses=...)`` per MoE layer.
+    With ``return_uncertainty=True`` (UaR routers only) ``aux`` also holds
+    ``uncertainty``, the (B, 1, H, W) float32 raw routing uncertainty map
+    (see :meth:`forward`).
     """
 
     def __init__(self,
@@ -130,7 +137,7 @@ class MoFMEViT(BaseModule):
                  tail_channels: int = 128,
                  ffn_cfg: Optional[dict] = None,
                  router_cfg: Optional[dict] = None,
-                 residual: bool = False,
+                 residual: Union[bool, str] = False,
                  to_image: str = 'linear',
                  head_skip: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
@@ -142,10 +149,14 @@ class MoFMEViT(BaseModule):
         if tail_channels < 2:
             raise ValueError(
                 f'MoFMEViT tail_channels must be >= 2, got {tail_channels}.')
-        for name, flag in (('residual', residual), ('head_skip', head_skip)):
-            if not isinstance(flag, bool):
-                raise ValueError(f'MoFMEViT {name} must be True or False, '
-                                 f'got {flag!r} ({type(flag).__name__}).')
+        if not isinstance(head_skip, bool):
+            raise ValueError(f'MoFMEViT head_skip must be True or False, got '
+                             f'{head_skip!r} ({type(head_skip).__name__}).')
+        if isinstance(residual, bool):
+            residual = 'add' if residual else 'none'
+        if residual not in RESIDUAL_TYPES:
+            raise ValueError(f'MoFMEViT residual must be False, True or one '
+                             f'of {RESIDUAL_TYPES}, got {residual!r}.')
         if to_image not in TO_IMAGE_TYPES:
             raise ValueError(f'MoFMEViT to_image must be one of '
                              f'{TO_IMAGE_TYPES}, got {to_image!r}.')
@@ -173,7 +184,9 @@ class MoFMEViT(BaseModule):
             nn.Conv2d(tail_channels, half, 3, padding=1), ResBlock(half),
             nn.Conv2d(half, 3, 3, padding=1)
         ]
-        if not residual:
+        if residual == 'affine':  # a gain and an offset per pixel
+            tail[-1] = nn.Conv2d(half, 6, 3, padding=1)
+        if residual == 'none':
             tail.append(nn.Sigmoid())
         self.tail = nn.Sequential(*tail)
         # channels-last weights and activations: oneDNN convolutions run up
@@ -182,11 +195,31 @@ class MoFMEViT(BaseModule):
             if isinstance(module, nn.Conv2d):
                 module.to(memory_format=torch.channels_last)
 
-    def forward(self, x: Tensor) -> Tuple[Tensor, dict]:
-        """Restore ``x`` (B, 3, H, W) in [0, 1]; see the class docstring."""
+    def forward(self, x: Tensor,
+                return_uncertainty: bool = False) -> Tuple[Tensor, dict]:
+        """Restore ``x`` (B, 3, H, W) in [0, 1]; see the class docstring.
+
+        Args:
+            x (Tensor): (B, 3, H, W) RGB in [0, 1].
+            return_uncertainty (bool): Also return ``aux['uncertainty']``:
+                per token, the Monte-Carlo spread of the routing
+                probabilities (``UncertaintyRouter.routing_uncertainty``,
+                sum over experts of their variance over the router's dropout
+                passes) averaged over the MoE layers, as a (B, 1, h, w) token
+                grid bilinearly upsampled by ``patch_size`` (as the
+                ``'upsample'`` token head) and cropped to (H, W); raw, not
+                normalised, >= 0. Routing and the restored image are
+                unchanged. Raises ``ValueError`` for a network without
+                uncertainty-aware routers. Defaults to False.
+        """
         if x.dim() != 4 or x.shape[1] != 3:
             raise ValueError(
                 f'MoFMEViT expects (B, 3, H, W) input, got {tuple(x.shape)}.')
+        if return_uncertainty:
+            with record_routing_uncertainty(self) as records:
+                out, aux = self(x)
+            aux['uncertainty'] = self._uncertainty_map(records, x.shape)
+            return out, aux
         height, width = x.shape[-2:]
         x = pad_to_multiple(x, self.patch_size).contiguous(
             memory_format=torch.channels_last)
@@ -204,12 +237,27 @@ class MoFMEViT(BaseModule):
         if self.head_skip is not None:
             image = image + self.head_skip(feats)
         out = self.tail(image)
-        if self.residual:
+        if self.residual == 'add':
             out = out + x
+        elif self.residual == 'affine':
+            out = (1 + out[:, :3]) * x + out[:, 3:]
+        if self.residual != 'none':
             if not self.training:  # unclamped in training: no dead gradient
                 out = out.clamp(0.0, 1.0)
         out = out[..., :height, :width].contiguous()
         return out, dict(losses=average_losses(routing), routing=routing)
+
+    def _uncertainty_map(self, records: List[Tensor],
+                         shape: torch.Size) -> Tensor:
+        """(B, N) spreads of the MoE layers -> (B, 1, H, W) pixel map."""
+        batch, _, height, width = shape
+        p = self.patch_size
+        grid_h, grid_w = -(-height // p), -(-width // p)
+        tokens = torch.stack(records).mean(dim=0).reshape(
+            batch, 1, grid_h, grid_w)
+        pixels = F.interpolate(tokens, scale_factor=p, mode='bilinear',
+                               align_corners=False)
+        return pixels[..., :height, :width].clamp_min(0.0).contiguous()
 
     def _tokens_to_image(self, tokens: Tensor, grid_h: int,
                          grid_w: int) -> Tensor:

@@ -43,6 +43,10 @@ class DeweatherDetDataPreprocessor(DeweatherPreprocessorMixin,
             ``loss_restorer_balance`` / ``loss_restorer_uncertainty``
             (Eq. 11 weights) to the model's loss dict; needs
             ``RestorerAuxLossHook`` in ``custom_hooks``. Defaults to True.
+        precision (str, optional): Inference precision of the restorer,
+            'fp32', 'bf16' or 'fp16' (its ``test_cfg.precision``, autocast;
+            see docs/deployment.md). Defaults to None: the restorer
+            config's (fp32 unless it says otherwise).
         **kwargs: Arguments of ``DetDataPreprocessor`` (mean, std,
             bgr_to_rgb, pad_size_divisor, pad_mask, batch_augments, ...).
     """
@@ -54,10 +58,12 @@ class DeweatherDetDataPreprocessor(DeweatherPreprocessorMixin,
                  input_channel_order: Optional[str] = None,
                  untrained_restorer: bool = False,
                  restorer_aux_losses: bool = True,
+                 precision: Optional[str] = None,
                  **kwargs) -> None:
         super().__init__(**kwargs)
         self._init_restorer(restorer, restorer_checkpoint, trainable,
                             input_channel_order,
                             kwargs.get('bgr_to_rgb', False),
                             kwargs.get('rgb_to_bgr', False),
-                            untrained_restorer, restorer_aux_losses)
+                            untrained_restorer, restorer_aux_losses,
+                            precision)

@@ -34,7 +34,8 @@ class DeweatherPreprocessorMixin(RestorerHolderMixin):
                        bgr_to_rgb: bool = False,
                        rgb_to_bgr: bool = False,
                        untrained_restorer: bool = False,
-                       restorer_aux_losses: bool = True) -> None:
+                       restorer_aux_losses: bool = True,
+                       precision: Optional[str] = None) -> None:
         """Build (and unless ``trainable``, freeze) the restorer.
 
         Args:
@@ -50,9 +51,12 @@ class DeweatherPreprocessorMixin(RestorerHolderMixin):
                 restorer weights.
             restorer_aux_losses (bool): When trainable, add the restorer's
                 weighted aux losses to the downstream loss.
+            precision (str, optional): The restorer's ``test_cfg.precision``
+                ('fp32', 'bf16', 'fp16'); None keeps its config's.
         """
         self._init_restorer_holder(restorer, restorer_checkpoint, trainable,
-                                   untrained_restorer, restorer_aux_losses)
+                                   untrained_restorer, restorer_aux_losses,
+                                   precision)
         self.input_channel_order = raw_channel_order(bgr_to_rgb, rgb_to_bgr,
                                                      input_channel_order)
 

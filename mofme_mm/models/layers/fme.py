@@ -42,6 +42,10 @@ class FMEFFN(nn.Module):
             ``nn.LayerNorm``.
     """
 
+    #: Parameters only ever used in the autocast dtype (the restorer keeps
+    #: low-precision copies of them for inference, see ``precision.py``).
+    low_precision_params = ('weight', 'bias')
+
     def __init__(self,
                  embed_dims: int,
                  hidden_dims: int,

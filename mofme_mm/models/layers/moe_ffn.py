@@ -38,6 +38,10 @@ class MoEFFN(nn.Module):
             ``nn.LayerNorm``.
     """
 
+    #: Parameters only ever used in the autocast dtype (the restorer keeps
+    #: low-precision copies of them for inference, see ``precision.py``).
+    low_precision_params = ('w1', 'b1', 'w2', 'b2')
+
     def __init__(self,
                  embed_dims: int,
                  hidden_dims: int,
@@ -77,10 +81,10 @@ class MoEFFN(nn.Module):
         groups = group_by_expert(route.weights.reshape(-1, self.top_k),
                                  route.indices.reshape(-1, self.top_k),
                                  self.num_experts)
-        rows = xn[groups.token_index]
-        hidden = self.act(grouped_linear(rows, self.w1, self.b1, groups.counts))
-        out = grouped_linear(hidden, self.w2, self.b2, groups.counts)
-        y = combine(out, groups, xn.shape[0])
+        rows = xn.index_select(0, groups.token_index)
+        hidden = self.act(grouped_linear(rows, self.w1, self.b1, groups))
+        out = grouped_linear(hidden, self.w2, self.b2, groups)
+        y = combine(out, groups, route.weights.reshape(-1, self.top_k))
         return y.reshape(x.shape).to(x.dtype), aux
 
     def forward_dense(self, x: Tensor) -> Tuple[Tensor, dict]:

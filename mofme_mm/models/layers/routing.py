@@ -121,3 +121,53 @@ def mc_prob_variance(logits: Tensor, deviations: Tensor) -> Tensor:
     """
     probs = (logits.float().unsqueeze(0) + deviations.float()).softmax(dim=-1)
     return probs.var(dim=0, unbiased=False)
+
+
+def routing_prob_spread(x: Tensor,
+                        weight: Tensor,
+                        bias: Optional[Tensor],
+                        num_samples: int,
+                        dropout: float,
+                        generator: Optional[torch.Generator] = None) -> Tensor:
+    """Per-token Monte-Carlo spread of the routing probabilities.
+
+    The M dropout passes of the uncertainty-aware router (dropout inside the
+    router, ``z_m = W drop_m(x) + b``) give M probability vectors
+    ``softmax(z_m)``; the spread is the sum over the E experts of their
+    (biased) variance over the M passes, ``sum_e var_m softmax(z_m)_e``, in
+    ``[0, 1 - 1/E]``. The passes run one after the other (memory of one
+    pass); the dropout masks have the shape of ``x`` without its first
+    (batch) dimension and are shared by the whole batch, so an image's value
+    does not depend on its batch-mates and, with a seeded ``generator``, is
+    deterministic. With ``dropout == 0`` every pass equals the deterministic
+    router and the spread is exactly zero.
+
+    Args:
+        x (Tensor): (B, ..., D) router input.
+        weight (Tensor): (E, D) router weight.
+        bias (Tensor, optional): (E,) router bias.
+        num_samples (int): M, Monte-Carlo passes (>= 2).
+        dropout (float): dropout probability inside the router.
+        generator (torch.Generator, optional): draws the dropout masks (on
+            ``x``'s device). Defaults to None (the global generator).
+
+    Returns:
+        Tensor: (B, ...) float32 spread, >= 0.
+    """
+    with torch.autocast(x.device.type, enabled=False):  # float32 always
+        x = x.detach().float()
+        weight = weight.detach().float()
+        logits = F.linear(x, weight,
+                          None if bias is None else bias.detach().float())
+        keep = 1.0 - float(dropout)
+        mask_shape = x.shape[1:] if x.dim() > 1 else x.shape
+        mean = torch.zeros_like(logits)
+        sq_sum = torch.zeros_like(logits)
+        for sample in range(num_samples):  # Welford's running variance
+            mask = torch.empty(mask_shape, dtype=x.dtype, device=x.device)
+            mask.bernoulli_(keep, generator=generator).div_(keep)
+            probs = (logits + (x * mask - x) @ weight.t()).softmax(dim=-1)
+            delta = probs - mean
+            mean += delta / (sample + 1)
+            sq_sum += delta * (probs - mean)
+        return (sq_sum / num_samples).sum(dim=-1)

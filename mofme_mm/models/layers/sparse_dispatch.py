@@ -1,14 +1,29 @@
-"""Sparse top-k dispatch: route -> group by expert -> per-expert product -> combine.
+"""Sparse top-k dispatch: route -> group by expert -> grouped product -> combine.
 
-Only the k selected experts of a token are evaluated. The (token, expert)
-assignments are sorted by expert (one ``argsort``), counted (one ``bincount``),
-and each expert that received tokens runs ONE matrix product on its contiguous
-block of rows. Experts without tokens cost nothing, and the memory kept for the
-backward pass is O(N k D), independent of the number of experts E.
+Only the k selected experts of a token are evaluated. The N = T * k (token,
+expert) assignments are sorted by expert and each expert runs one product on
+its contiguous block of rows; experts without rows cost nothing, and the
+memory kept for the backward pass is O(N D), independent of the number of
+experts E.
+
+Everything stays on the device as tensors (no ``.tolist()``, no host sync):
+
+* grouping: one ``argsort`` of the unique keys ``expert * N + assignment``
+  (the stable order by expert with any sort; exported, a full ``topk``,
+  ONNX ``TopK``, gives the same order), counts by ``scatter_add``;
+* products: ``torch.nn.functional.grouped_mm`` (one call for all experts,
+  fp32 and bf16 on CPU, bf16 on CUDA) where the device, dtype and 16-byte
+  row alignment allow it; otherwise one ``torch.mm`` per used expert on
+  host-side counts (one sync). While ``torch.export`` traces the layer (ONNX
+  export) the products are one ``mm`` per expert on slices bounded by the
+  cumulative counts, which the exported graph computes for every input;
+* combine: each token gathers its k rows back (``position``, one
+  ``index_select``) and adds them, no scatter.
 """
-from typing import List, NamedTuple, Optional
+from typing import NamedTuple, Optional
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 
@@ -16,14 +31,20 @@ class ExpertGroups(NamedTuple):
     """Assignments of tokens to experts, sorted by expert.
 
     Attributes:
-        token_index (Tensor): (T * k,) token of each sorted assignment.
-        weights (Tensor): (T * k,) routing weight of each sorted assignment.
-        counts (list[int]): number of assignments of each expert (length E).
+        token_index (Tensor): (N,) token of each sorted assignment.
+        weights (Tensor): (N,) routing weight of each sorted assignment.
+        expert (Tensor): (N,) expert of each sorted assignment (ascending).
+        ends (Tensor): (E,) int64 end row of each expert's block (cumulative
+            counts; expert e owns rows ``ends[e-1]:ends[e]``).
+        position (Tensor): (T, k) sorted row of each (token, slot)
+            assignment: the inverse of the sort.
     """
 
     token_index: Tensor
     weights: Tensor
-    counts: List[int]
+    expert: Tensor
+    ends: Tensor
+    position: Tensor
 
 
 def group_by_expert(weights: Tensor, indices: Tensor,
@@ -36,126 +57,159 @@ def group_by_expert(weights: Tensor, indices: Tensor,
         num_experts (int): E.
 
     Returns:
-        ExpertGroups: token index and weight per sorted assignment, counts.
+        ExpertGroups: the sorted assignments (ties keep token order).
     """
-    top_k = indices.shape[-1]
+    num_tokens, top_k = indices.shape
     flat = indices.reshape(-1)
-    order = torch.argsort(flat, stable=True)
-    counts = torch.bincount(flat, minlength=num_experts).tolist()
-    return ExpertGroups(order // top_k, weights.reshape(-1)[order], counts)
+    num = flat.shape[0]
+    arange = torch.arange(num, device=flat.device)
+    # unique keys: every sort gives the stable order; torch's stable CPU sort
+    # is the fast one (radix); exported, a full ``topk`` (ONNX has TopK and
+    # no translation of aten.sort)
+    keys = flat * num + arange
+    if torch.compiler.is_exporting():
+        order = torch.topk(keys, num, largest=False, sorted=True).indices
+    else:
+        order = torch.argsort(keys, stable=True)
+    counts = torch.zeros(num_experts, dtype=torch.long,
+                         device=flat.device).scatter_add_(
+                             0, flat, torch.ones_like(flat))
+    position = torch.empty_like(order).scatter_(0, order, arange)
+    return ExpertGroups(order // top_k,
+                        weights.reshape(-1).index_select(0, order),
+                        flat.index_select(0, order), counts.cumsum(0),
+                        position.reshape(num_tokens, top_k))
 
 
-def _grouped_addmm(x: Tensor, weight: Tensor, bias: Optional[Tensor],
-                   counts: List[int]) -> Tensor:
-    """``out[rows of e] = x[rows of e] @ weight[e] (+ bias[e])``, used experts.
-
-    Only the used experts' weights are cast to ``x.dtype`` (under autocast), so
-    the cost never grows with the experts that received no rows.
-    """
-    out = x.new_empty(x.shape[0], weight.shape[-1])
-    start = 0
-    for e, n in enumerate(counts):
-        if n:
-            stop = start + n
-            if bias is None:
-                torch.mm(x[start:stop], weight[e].to(x.dtype),
-                         out=out[start:stop])
-            else:
-                torch.addmm(bias[e].to(x.dtype), x[start:stop],
-                            weight[e].to(x.dtype), out=out[start:stop])
-            start = stop
-    return out
+def _grouped_mm_supported(x: Tensor, weight: Tensor) -> bool:
+    """Whether ``F.grouped_mm`` runs these operands (device, dtype, strides)."""
+    if x.dtype != weight.dtype or not (x.is_contiguous()
+                                       and weight.is_contiguous()):
+        return False
+    aligned = all(size * x.element_size() % 16 == 0
+                  for size in (x.shape[-1], weight.shape[-1]))
+    if x.device.type == 'cpu':
+        return aligned and x.dtype in (torch.float32, torch.bfloat16)
+    if x.device.type == 'cuda':
+        return (aligned and x.dtype == torch.bfloat16
+                and torch.cuda.get_device_capability(x.device) >= (8, 0))
+    return False
 
 
-class _GroupedLinear(torch.autograd.Function):
-    """Grouped linear with a hand-written backward.
+class _ContiguousGrad(torch.autograd.Function):
+    """Identity whose backward makes the gradient contiguous.
 
-    Indexing a stacked (E, D, O) parameter per expert under autograd would make
-    every expert's backward allocate a full (E, D, O) gradient; here the weight
-    gradient is written in place, once.
+    The backward of ``grouped_mm`` refuses gradients with zero strides (e.g.
+    the expanded gradient of a ``.sum()``).
     """
 
     @staticmethod
-    def forward(ctx, x: Tensor, weight: Tensor, bias: Optional[Tensor],
-                counts: List[int]) -> Tensor:
-        ctx.save_for_backward(x, weight)
-        ctx.counts = counts
-        ctx.has_bias = bias is not None
-        ctx.param_dtype = weight.dtype
-        return _grouped_addmm(x, weight, bias, counts)
+    def forward(ctx, x: Tensor) -> Tensor:
+        return x.view_as(x)
 
     @staticmethod
-    def backward(ctx, grad_out: Tensor):
-        x, weight = ctx.saved_tensors
-        grad_out = grad_out.to(x.dtype).contiguous()
-        grad_x = torch.empty_like(x) if ctx.needs_input_grad[0] else None
-        grad_w = (torch.zeros(weight.shape, dtype=x.dtype, device=x.device)
-                  if ctx.needs_input_grad[1] else None)
-        grad_b = (grad_out.new_zeros(weight.shape[0], weight.shape[-1])
-                  if ctx.has_bias and ctx.needs_input_grad[2] else None)
-        start = 0
-        for e, n in enumerate(ctx.counts):
-            if not n:
-                continue
-            stop = start + n
-            g = grad_out[start:stop]
-            if grad_x is not None:
-                torch.mm(g, weight[e].to(x.dtype).t(), out=grad_x[start:stop])
-            if grad_w is not None:
-                torch.mm(x[start:stop].t(), g, out=grad_w[e])
-            if grad_b is not None:
-                torch.sum(g, dim=0, out=grad_b[e])
+    def backward(ctx, grad: Tensor) -> Tensor:
+        return grad.contiguous()
+
+
+def _expert_products(x: Tensor, weight: Tensor, ends: Tensor) -> Tensor:
+    """``out[rows of e] = x[rows of e] @ weight[e]`` for every expert e."""
+    exporting = torch.compiler.is_exporting()
+    if not exporting and _grouped_mm_supported(x, weight):
+        out = F.grouped_mm(x, weight, offs=ends.to(torch.int32))
+        if out.requires_grad:
+            out = _ContiguousGrad.apply(out)
+        return out
+    # one product per expert; unbind: ONE (E, D, O) gradient in backward
+    experts = weight.unbind(0)
+    outputs, start = [], 0
+    if exporting:  # data-dependent slice bounds, symbolic in the graph
+        for e, expert_weight in enumerate(experts):
+            stop = ends[e].item()
+            torch._check(stop >= start)
+            torch._check(stop <= x.shape[0])
+            outputs.append(x[start:stop] @ expert_weight)
             start = stop
-        if grad_w is not None:
-            grad_w = grad_w.to(ctx.param_dtype)
-        if grad_b is not None:
-            grad_b = grad_b.to(ctx.param_dtype)
-        return grad_x, grad_w, grad_b, None
+        return torch.cat(outputs)
+    for expert_weight, stop in zip(experts, ends.tolist()):  # one host sync
+        if stop > start:
+            outputs.append(x[start:stop] @ expert_weight)
+        start = stop
+    if not outputs:
+        return x.new_empty(0, weight.shape[-1])
+    return torch.cat(outputs)
 
 
-def _autocast_input(x: Tensor) -> Tensor:
-    """Cast ``x`` to the autocast dtype when autocast is on for its device."""
+def _compute_dtype(x: Tensor) -> torch.dtype:
+    """The autocast dtype when autocast is on for ``x``'s device, else its own."""
     device_type = x.device.type
     if torch.is_autocast_enabled(device_type):
-        return x.to(torch.get_autocast_dtype(device_type))
-    return x
+        return torch.get_autocast_dtype(device_type)
+    return x.dtype
 
 
 def grouped_linear(x: Tensor, weight: Tensor, bias: Optional[Tensor],
-                   counts: List[int]) -> Tensor:
-    """One product per used expert on rows sorted by expert.
+                   groups: ExpertGroups) -> Tensor:
+    """``x[r] @ weight[e_r] + bias[e_r]`` for rows sorted by expert.
+
+    Runs in the autocast dtype when autocast is on (``grouped_mm`` is not on
+    autocast's lists): the stacked parameters are cast as one tensor, a no-op
+    when they already have that dtype (the restorer's cached low-precision
+    weights).
 
     Args:
-        x (Tensor): (T, D) rows, sorted by expert (``counts[e]`` rows each).
+        x (Tensor): (N, D) rows, sorted by expert.
         weight (Tensor): (E, D, O) stacked expert weights.
         bias (Tensor, optional): (E, O) stacked expert biases.
-        counts (list[int]): rows per expert.
+        groups (ExpertGroups): the sorted assignments.
 
     Returns:
-        Tensor: (T, O).
+        Tensor: (N, O).
     """
-    x = _autocast_input(x).contiguous()
-    params = (weight, ) if bias is None else (weight, bias)
-    if torch.is_grad_enabled() and (x.requires_grad or any(
-            p.requires_grad for p in params)):
-        return _GroupedLinear.apply(x, weight, bias, counts)
-    return _grouped_addmm(x, weight, bias, counts)
+    dtype = _compute_dtype(x)
+    out = _expert_products(x.to(dtype).contiguous(),
+                           weight.to(dtype).contiguous(), groups.ends)
+    if bias is not None:
+        out = out + bias.to(dtype).index_select(0, groups.expert)
+    return out
 
 
-def combine(values: Tensor, groups: ExpertGroups, num_tokens: int) -> Tensor:
-    """Router-weighted sum of the k expert outputs of each token.
+def _slot_sum(rows: Tensor, weights: Optional[Tensor]) -> Tensor:
+    """``sum_j weights[:, j] * rows[:, j]`` of (T, k, C) rows, k adds.
+
+    k elementwise adds are several times faster than a reduction over the
+    middle dimension (``rows.sum(1)``) on CPU, in bf16 above all.
+    """
+    out = None
+    for j in range(rows.shape[1]):
+        term = rows[:, j]
+        if weights is not None:
+            term = term * weights[:, j:j + 1].to(rows.dtype)
+        out = term if out is None else out + term
+    return out
+
+
+def gather_rows(values: Tensor, index: Tensor) -> Tensor:
+    """``values[index]`` for a (N, C) table: ``index_select`` (several times
+    faster than advanced indexing on CPU), shaped ``(*index.shape, C)``."""
+    return values.index_select(0, index.reshape(-1)).view(
+        *index.shape, values.shape[-1])
+
+
+def combine(values: Tensor, groups: ExpertGroups,
+            weights: Optional[Tensor] = None) -> Tensor:
+    """Sum (weighted by ``weights``) of the k expert rows of each token.
 
     Args:
-        values (Tensor): (T * k, C) expert outputs in sorted order.
+        values (Tensor): (N, C) expert outputs in sorted order.
         groups (ExpertGroups): the sorted assignments.
-        num_tokens (int): T.
+        weights (Tensor, optional): (T, k) routing weights; None sums the
+            rows unweighted (they were weighted before the product).
 
     Returns:
         Tensor: (T, C).
     """
-    weighted = values * groups.weights.to(values.dtype).unsqueeze(-1)
-    out = weighted.new_zeros(num_tokens, values.shape[-1])
-    return out.index_add(0, groups.token_index, weighted)
+    return _slot_sum(gather_rows(values, groups.position), weights)
 
 
 def dense_routing_matrix(weights: Tensor, indices: Tensor,
@@ -174,7 +228,7 @@ def mixture_of_linears(x: Tensor, weight: Tensor, bias: Tensor,
 
     Linearity lets the routing weight scale the D-wide input rows instead of
     the O-wide outputs, and the biases mix as ``sum_j w_j b_{e_j}`` (a gather
-    of k rows per token) into the buffer the products are added to.
+    of k rows per token).
 
     Args:
         x (Tensor): (T, D) tokens.
@@ -187,8 +241,8 @@ def mixture_of_linears(x: Tensor, weight: Tensor, bias: Tensor,
         Tensor: (T, O).
     """
     groups = group_by_expert(weights, indices, weight.shape[0])
-    rows = x[groups.token_index] * groups.weights.to(x.dtype).unsqueeze(-1)
-    prod = grouped_linear(rows, weight, None, groups.counts)
-    mixed_bias = torch.einsum('tk,tko->to', weights.to(prod.dtype),
-                              bias[indices].to(prod.dtype))
-    return mixed_bias.index_add(0, groups.token_index, prod)
+    rows = x.index_select(0, groups.token_index) * groups.weights.to(
+        x.dtype).unsqueeze(-1)
+    prod = grouped_linear(rows, weight, None, groups)
+    mixed_bias = _slot_sum(gather_rows(bias.to(prod.dtype), indices), weights)
+    return mixed_bias + combine(prod, groups)

@@ -1,5 +1,7 @@
-"""Uncertainty-aware router, UaR (paper Eq. 7)."""
+"""Uncertainty-aware router, UaR (paper Eq. 7), and its routing uncertainty."""
+import contextlib
 from numbers import Integral
+from typing import Iterator, List, Optional
 
 import torch
 from torch import Tensor, nn
@@ -11,6 +13,7 @@ from .routing import (
     calibrate_logits,
     mc_logit_deviations,
     mc_prob_variance,
+    routing_prob_spread,
     topk_routing,
 )
 from .topk_router import check_routing_args
@@ -141,3 +144,97 @@ class UncertaintyRouter(nn.Module):
         probs, weights, indices = topk_routing(logits, self.top_k,
                                                self.renormalize)
         return RouterOutput(logits, weights, indices, probs, variance)
+
+    def routing_uncertainty(self, x: Tensor,
+                            num_samples: Optional[int] = None,
+                            seed: int = 0) -> Tensor:
+        """Per-token MC spread of this router's probabilities (any mode).
+
+        What the routing uncertainty map is made of
+        (:func:`.routing.routing_prob_spread`): the router's own dropout
+        ``dropout``, ``num_samples`` passes (default: the router's
+        ``num_samples``), masks drawn from a generator seeded with ``seed``
+        (deterministic). Routing itself is not changed.
+
+        Args:
+            x (Tensor): (B, ..., D) router input.
+            num_samples (int, optional): MC passes. Defaults to None.
+            seed (int): seed of the dropout masks. Defaults to 0.
+
+        Returns:
+            Tensor: (B, ...) float32 spread in ``[0, 1 - 1/E]``.
+        """
+        generator = torch.Generator(device=x.device)
+        generator.manual_seed(seed)
+        return routing_prob_spread(x, self.proj.weight, self.proj.bias,
+                                   num_samples or self.num_samples,
+                                   self.dropout, generator)
+
+
+def mc_routers(network: nn.Module) -> List[UncertaintyRouter]:
+    """The uncertainty-aware routers of ``network``, or a clear error.
+
+    Args:
+        network (nn.Module): A restoration network.
+
+    Returns:
+        list[UncertaintyRouter]: In module order.
+
+    Raises:
+        ValueError: The network routes without Monte-Carlo passes (top-k
+            router, or no router at all); the message names what it has and
+            what to use instead.
+    """
+    routers = [m for m in network.modules()
+               if isinstance(m, UncertaintyRouter)]
+    if routers:
+        return routers
+    others = sorted({
+        type(m).__name__ for m in network.modules()
+        if type(m).__name__.endswith('Router')
+    })
+    has = (f'routes with {", ".join(others)}, which makes one deterministic '
+           'pass' if others else 'has no router (dense FFN)')
+    raise ValueError(
+        f'routing uncertainty needs the Monte-Carlo passes of the '
+        f'uncertainty-aware router, but {type(network).__name__} {has}: use '
+        "a model with ffn_cfg type 'moe' or 'fme' and "
+        "router_cfg=dict(type='uar') (UncertaintyRouter), or call without "
+        'uncertainty.')
+
+
+@contextlib.contextmanager
+def record_routing_uncertainty(network: nn.Module,
+                               num_samples: Optional[int] = None,
+                               seed: int = 0) -> Iterator[List[Tensor]]:
+    """Record each UaR layer's per-token routing uncertainty during forwards.
+
+    Inside the ``with`` block every forward pass of an
+    :class:`UncertaintyRouter` of ``network`` appends
+    :meth:`UncertaintyRouter.routing_uncertainty` of its input to the yielded
+    list (one entry per MoE layer and pass, in execution order). Hooks are
+    removed on exit.
+
+    Args:
+        network (nn.Module): A network with uncertainty-aware routers.
+        num_samples (int, optional): MC passes. Defaults to the routers'.
+        seed (int): seed of the dropout masks. Defaults to 0.
+
+    Yields:
+        list[Tensor]: The recorded (B, N) spreads.
+
+    Raises:
+        ValueError: As :func:`mc_routers`.
+    """
+    records: List[Tensor] = []
+
+    def hook(module, args, output):
+        records.append(module.routing_uncertainty(args[0], num_samples,
+                                                  seed))
+
+    handles = [r.register_forward_hook(hook) for r in mc_routers(network)]
+    try:
+        yield records
+    finally:
+        for handle in handles:
+            handle.remove()

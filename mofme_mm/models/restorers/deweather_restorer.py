@@ -1,4 +1,5 @@
 """The deweathering model: a restoration network with losses and tiling."""
+import inspect
 from numbers import Number
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
@@ -7,14 +8,23 @@ from mmengine.model import BaseModel, stack_batch
 from mmengine.structures import PixelData
 from torch import Tensor, nn
 
+from mofme_mm.models.layers.uncertainty_router import mc_routers
 from mofme_mm.registry import MODELS
 from mofme_mm.structures import RestorationDataSample
 
+from .precision import (
+    DTYPES,
+    LowPrecisionWeights,
+    check_precision,
+    check_precision_supported,
+    precision_autocast,
+)
 from .tiling import tiled_restore
 
 TEST_MODES = ('whole', 'tile')
 DEFAULT_TEST_CFG = dict(
-    mode='whole', tile_size=256, tile_overlap=0, tile_batch_size=8)
+    mode='whole', tile_size=256, tile_overlap=0, tile_batch_size=8,
+    precision='fp32', uncertainty=False)
 AUX_LOSS_KEYS = ('loss_balance', 'loss_uncertainty')
 
 
@@ -22,8 +32,12 @@ def check_test_cfg(test_cfg: Optional[dict]) -> dict:
     """Fill the defaults of ``test_cfg`` and validate every field.
 
     Args:
-        test_cfg (dict, optional): ``mode`` ('whole' or 'tile'), and for
-            tiling ``tile_size``, ``tile_overlap`` and ``tile_batch_size``.
+        test_cfg (dict, optional): ``mode`` ('whole' or 'tile'), for
+            tiling ``tile_size``, ``tile_overlap`` and ``tile_batch_size``,
+            and ``precision`` ('fp32', 'bf16' or 'fp16', see
+            :mod:`.precision`), and ``uncertainty`` (bool: ``predict`` also
+            writes the routing uncertainty map, see
+            :meth:`DeweatherRestorer.restore_with_uncertainty`).
 
     Returns:
         dict: The complete test config.
@@ -47,6 +61,10 @@ def check_test_cfg(test_cfg: Optional[dict]) -> dict:
         raise ValueError(
             'model.test_cfg.tile_overlap must be an int in [0, tile_size / 2 '
             f"= {cfg['tile_size'] // 2}], got {overlap!r}.")
+    check_precision(cfg['precision'])
+    if not isinstance(cfg['uncertainty'], bool):
+        raise ValueError('model.test_cfg.uncertainty must be True or False, '
+                         f"got {cfg['uncertainty']!r}.")
     return cfg
 
 
@@ -68,7 +86,9 @@ class DeweatherRestorer(BaseModel):
     ``balance_loss_weight x loss_balance`` and ``uncertainty_loss_weight x
     loss_uncertainty``, each under its own key; ``'predict'`` writes
     ``pred_img`` and ``input_img`` (RGB [0, 1], cropped to ``img_shape``) into
-    the data samples; ``'tensor'`` returns the restored batch.
+    the data samples, and with ``test_cfg.uncertainty=True`` also
+    ``pred_uncertainty`` (see :meth:`restore_with_uncertainty`);
+    ``'tensor'`` returns the restored batch.
 
     Args:
         network (dict): Config of the restoration network, e.g.
@@ -86,7 +106,9 @@ class DeweatherRestorer(BaseModel):
         test_cfg (dict, optional): How ``restore`` and ``predict`` run:
             ``mode='whole'`` (one forward pass per image) or ``'tile'``
             (``tile_size``, ``tile_overlap``, ``tile_batch_size``, see
-            :func:`tiled_restore`). Defaults to whole images.
+            :func:`tiled_restore`), in ``precision`` 'fp32' (default),
+            'bf16' or 'fp16' (autocast, see :mod:`.precision`). Defaults to
+            whole fp32 images.
         init_cfg (dict, optional): mmengine initialisation config.
     """
 
@@ -128,6 +150,12 @@ class DeweatherRestorer(BaseModel):
         self.uncertainty_loss_weight = _check_weight('uncertainty_loss_weight',
                                                      uncertainty_loss_weight)
         self.test_cfg = check_test_cfg(test_cfg)
+        self._low_precision_weights = LowPrecisionWeights()
+
+    def set_precision(self, precision: str) -> None:
+        """Set ``test_cfg.precision`` ('fp32', 'bf16' or 'fp16')."""
+        self.test_cfg = check_test_cfg(dict(self.test_cfg,
+                                            precision=precision))
 
     # ----------------------------------------------------------------- network
     def _network_forward(self, images: Tensor) -> Tuple[Tensor, dict]:
@@ -137,29 +165,112 @@ class DeweatherRestorer(BaseModel):
         restored, aux = outputs
         return restored, aux or {}
 
+    def _restoring_forward(self, images: Tensor,
+                           uncertainty: bool = False) -> Tensor:
+        """The restored images of the network, in ``test_cfg.precision``.
+
+        Under autocast and without gradients the network runs on cached
+        low-precision copies of its matmul / conv weights (the values
+        autocast would cast them to), not casting them on every call. With
+        ``uncertainty`` the network's raw routing uncertainty map is appended
+        as a 4th channel (so that tiling stitches it like the image).
+        """
+        kwargs = dict(return_uncertainty=True) if uncertainty else {}
+        precision = self.test_cfg['precision']
+        if precision == 'fp32' or torch.is_grad_enabled():
+            outputs = self.network(images, **kwargs)
+        else:
+            weights = self._low_precision_weights.get(self.network,
+                                                      DTYPES[precision])
+            outputs = torch.func.functional_call(self.network, weights,
+                                                 (images, ), kwargs)
+        restored = outputs if isinstance(outputs, Tensor) else outputs[0]
+        restored = restored.to(images.dtype)
+        if uncertainty:
+            restored = torch.cat(
+                [restored, outputs[1]['uncertainty'].to(images.dtype)], 1)
+        return restored
+
+    def check_uncertainty_support(self) -> None:
+        """Refuse, by name, a network that cannot map routing uncertainty."""
+        params = inspect.signature(self.network.forward).parameters
+        if 'return_uncertainty' not in params:
+            raise ValueError(
+                f'routing uncertainty: the network '
+                f'{type(self.network).__name__} has no return_uncertainty '
+                'option; use a MoFMEViT with router_cfg=dict(type=\'uar\').')
+        mc_routers(self.network)  # raises for a top-k / dense network
+
+    def restore_with_uncertainty(self, images: Tensor
+                                 ) -> Tuple[Tensor, Tensor, Tensor]:
+        """Restore as :meth:`restore` and map the routing uncertainty.
+
+        The map is the network's per-token Monte-Carlo spread of the
+        uncertainty-aware router's probabilities (``MoFMEViT.forward`` with
+        ``return_uncertainty``: sum over experts of the variance over the
+        router's dropout passes, averaged over the MoE layers), bilinearly
+        upsampled from the token grid to pixels; tiles are stitched (and
+        blended) exactly as the image. Each image's map is then divided by
+        its own maximum: 1 marks the most uncertain pixel of that image, 0
+        zero spread (an all-zero map when the spread is zero everywhere).
+        The raw maximum is returned as ``peak`` for comparisons across
+        images. Deterministic (seeded dropout masks, the same for every
+        image of the batch); routing and restored image are unchanged.
+
+        Args:
+            images (Tensor): ``(B, 3, H, W)`` RGB in [0, 1].
+
+        Returns:
+            tuple: restored ``(B, 3, H, W)`` in [0, 1], uncertainty
+            ``(B, 1, H, W)`` float32 in [0, 1], peak ``(B,)`` float32 raw
+            maximum spread.
+
+        Raises:
+            ValueError: The network has no uncertainty-aware router (e.g. the
+                top-k router); the message names it and what to use.
+        """
+        self.check_uncertainty_support()
+        both = self._restore(images, uncertainty=True)
+        restored = both[:, :3].clamp(0.0, 1.0)
+        raw = both[:, 3:].float().clamp_min(0.0)
+        peak = raw.flatten(1).amax(dim=1)
+        scale = torch.where(peak > 0, peak, torch.ones_like(peak))
+        uncertainty = (raw / scale[:, None, None, None]).clamp(0.0, 1.0)
+        return restored, uncertainty, peak
+
     def restore(self, images: Tensor) -> Tensor:
         """Restore RGB [0, 1] images according to ``test_cfg``.
 
         Gradients flow when enabled by the caller; wrap in ``torch.no_grad``
-        for inference.
+        for inference. ``test_cfg.precision`` sets the autocast dtype (fp32:
+        autocast off, whatever the caller's setting).
 
         Args:
             images (Tensor): ``(B, 3, H, W)`` RGB in [0, 1], any size.
 
         Returns:
-            Tensor: Restored images of the same shape, clamped to [0, 1].
+            Tensor: Restored images of the same shape and dtype, clamped to
+            [0, 1].
         """
+        return self._restore(images).clamp(0.0, 1.0)
+
+    def _restore(self, images: Tensor, uncertainty: bool = False) -> Tensor:
+        """Whole or tiled network output (with the raw map channel)."""
         cfg = self.test_cfg
-        if cfg['mode'] == 'whole':
-            restored = self._network_forward(images)[0]
-        else:
-            restored = tiled_restore(
-                lambda tiles: self._network_forward(tiles)[0],
+        check_precision_supported(cfg['precision'], images.device)
+
+        def forward(batch: Tensor) -> Tensor:
+            return self._restoring_forward(batch, uncertainty)
+
+        with precision_autocast(cfg['precision'], images.device.type):
+            if cfg['mode'] == 'whole':
+                return forward(images)
+            return tiled_restore(
+                forward,
                 images,
                 tile_size=cfg['tile_size'],
                 overlap=cfg['tile_overlap'],
                 tile_batch_size=cfg['tile_batch_size'])
-        return restored.clamp(0.0, 1.0)
 
     # ------------------------------------------------------------------- modes
     def forward(self,
@@ -237,7 +348,10 @@ class DeweatherRestorer(BaseModel):
 
         Returns:
             list[RestorationDataSample]: With ``pred_img`` and ``input_img``
-            (``(3, h, w)`` RGB [0, 1]).
+            (``(3, h, w)`` RGB [0, 1]); with ``test_cfg.uncertainty`` also
+            ``pred_uncertainty`` (``(1, h, w)`` in [0, 1], metainfo
+            ``uncertainty_peak``: the raw maximum, see
+            :meth:`restore_with_uncertainty`).
         """
         if data_samples is None:
             data_samples = [RestorationDataSample() for _ in inputs]
@@ -250,10 +364,18 @@ class DeweatherRestorer(BaseModel):
             groups.setdefault(size, []).append(index)
         for (height, width), indices in groups.items():
             images = inputs[indices, :, :height, :width]
-            restored = self.restore(images)
-            for index, image, output in zip(indices, images, restored):
+            if self.test_cfg['uncertainty']:
+                restored, maps, peaks = self.restore_with_uncertainty(images)
+            else:
+                restored, maps, peaks = self.restore(images), None, None
+            for pos, (index, image, output) in enumerate(
+                    zip(indices, images, restored)):
                 data_samples[index].input_img = PixelData(data=image)
                 data_samples[index].pred_img = PixelData(data=output)
+                if maps is not None:
+                    data_samples[index].pred_uncertainty = PixelData(
+                        data=maps[pos],
+                        metainfo=dict(uncertainty_peak=float(peaks[pos])))
         return data_samples
 
     @staticmethod

@@ -19,14 +19,24 @@ CHANNEL_ORDERS = ('rgb', 'bgr')
 
 
 def _restorer_cfg(restorer: Union[str, dict]) -> dict:
-    """Return the model dict named by ``restorer`` (config path or dict)."""
+    """Return the model dict named by ``restorer``.
+
+    ``restorer`` is a config file path, a ``mofme_mm::`` path naming a
+    config shipped with the package (``'mofme_mm::mofme_raincityscapes.py'``,
+    resolved to ``mofme_mm/.mim/configs``, so it works from any directory)
+    or a model dict.
+    """
+    from mofme_mm.utils.package_configs import resolve_config
+
     if isinstance(restorer, str):
-        if not osp.isfile(restorer):
+        path = resolve_config(restorer)
+        if not osp.isfile(path):
             raise FileNotFoundError(
                 f'restorer config "{restorer}" does not exist: pass the path '
-                'of a restorer config (e.g. configs/mofme_raincityscapes.py) '
-                'or a model dict with type="DeweatherRestorer"')
-        cfg = Config.fromfile(restorer)
+                'of a restorer config, a config shipped with mofme_mm as '
+                '"mofme_mm::mofme_raincityscapes.py", or a model dict with '
+                'type="DeweatherRestorer"')
+        cfg = Config.fromfile(path)
         if 'model' not in cfg:
             raise KeyError(f'restorer config "{restorer}" has no `model` field')
         return cfg.model

@@ -28,6 +28,8 @@ import torch
 import torch.nn as nn
 from mmengine.logging import print_log
 
+from mofme_mm.models.restorers.precision import check_precision
+
 from .aux_losses import recording_network_losses, weighted_aux_losses
 from .deweather import build_restorer, freeze_module
 from .weight_loading import (
@@ -63,7 +65,8 @@ class RestorerHolderMixin:
                               restorer_checkpoint: Optional[str] = None,
                               trainable: bool = False,
                               untrained_restorer: bool = False,
-                              restorer_aux_losses: bool = True) -> None:
+                              restorer_aux_losses: bool = True,
+                              precision: Optional[str] = None) -> None:
         """Build the restorer and set up its checks.
 
         Args:
@@ -77,6 +80,9 @@ class RestorerHolderMixin:
                 weights (tests, training from scratch end to end).
             restorer_aux_losses (bool): When trainable, add the restorer's
                 weighted aux losses to the downstream loss.
+            precision (str, optional): 'fp32', 'bf16' or 'fp16': sets the
+                restorer's ``test_cfg.precision`` (the autocast dtype of its
+                ``restore``); None keeps the restorer config's.
         """
         key = self.holder_key
         self.trainable = _flag(key, 'trainable', trainable)
@@ -85,6 +91,13 @@ class RestorerHolderMixin:
         self.restorer_aux_losses = _flag(key, 'restorer_aux_losses',
                                          restorer_aux_losses)
         self.restorer = build_restorer(restorer, restorer_checkpoint)
+        if precision is not None:
+            check_precision(precision, f'{key}.precision')
+            if not hasattr(self.restorer, 'set_precision'):
+                raise TypeError(
+                    f'{key}.precision needs a restorer with a test_cfg (a '
+                    f'DeweatherRestorer), got {type(self.restorer).__name__}.')
+            self.restorer.set_precision(precision)
         if restorer_checkpoint is not None:
             self._restorer_weights = (
                 f'restorer_checkpoint "{restorer_checkpoint}"')

@@ -46,3 +46,25 @@ def test_missing_depth_sources_are_named(tmp_path):
         synthesize_weather(root, splits=['val'])
     with pytest.raises(FileNotFoundError, match='No clean frames'):
         synthesize_weather(str(tmp_path / 'empty'), splits=['train'])
+
+
+def test_reads_a_root_on_a_non_local_backend(memory_storage,
+                                             toy_cityscapes_root, tmp_path):
+    """Clean frames, disparity and camera files come through mmengine.fileio
+    (the toy tree on a memory:// backend); the outputs are the toy tree's."""
+    root = memory_storage['cityscapes']
+    out = synthesize_weather(root, splits=['val'],
+                             rain_params=[(0.01, 0.005, 0.01)], patterns=[2],
+                             fog_betas=[0.02], out_root=str(tmp_path))
+    assert len(out['rain']) == len(out['fog']) == 2
+    reads = memory_storage['backend'].reads
+    frame = f'{root}/%s/val/lindau/lindau_000001_000019_%s'
+    for kind, suffix in (('leftImg8bit', 'leftImg8bit.png'),
+                         ('disparity', 'disparity.png'),
+                         ('camera', 'camera.json')):
+        assert frame % (kind, suffix) in reads
+    for path in out['rain'] + out['fog']:
+        toy = osp.join(toy_cityscapes_root, osp.relpath(path, tmp_path))
+        np.testing.assert_array_equal(cv2.imread(path), cv2.imread(toy))
+    with pytest.raises(ValueError, match='local folder'):
+        synthesize_weather(root, splits=['val'])

@@ -127,3 +127,91 @@ def test_paper_sizes_parameter_counts():
     assert count(dense) + 900 * 384 == pytest.approx(8.71e6, rel=0.01)
     assert count(fme) == pytest.approx(18.53e6, rel=0.05)
     assert count(fme) + 900 * 384 == pytest.approx(18.53e6, rel=0.05)
+
+
+@pytest.mark.parametrize('field,value', [
+    ('depth', 'two'), ('embed_dims', 2.5), ('num_heads', None),
+    ('patch_size', True), ('mlp_ratio', 'wide'), ('mlp_ratio', 0),
+    ('head_channels', -1), ('residual', 'yes'), ('head_skip', 1),
+    ('to_image', 'deconv'),
+])
+def test_wrong_kind_of_value_names_the_field(field, value):
+    with pytest.raises(ValueError, match=field):
+        MoFMEViT(**dict(TINY, **{field: value}))
+
+
+def _zero_last_conv(model):
+    last = [m for m in model.tail if isinstance(m, torch.nn.Conv2d)][-1]
+    torch.nn.init.zeros_(last.weight)
+    torch.nn.init.zeros_(last.bias)
+    return last
+
+
+def test_paper_default_is_a_sigmoid_output_without_skips():
+    model = tiny().eval()
+    assert isinstance(model.tail[-1], torch.nn.Sigmoid)
+    assert isinstance(model.to_image, torch.nn.Linear)
+    assert model.head_skip is None
+    _zero_last_conv(model)
+    with torch.no_grad():
+        y = model(torch.rand(1, 3, 12, 16))[0]
+    torch.testing.assert_close(y, torch.full_like(y, 0.5))
+
+
+@pytest.mark.parametrize('residual', [True, 'add', 'affine'])
+def test_residual_output_is_input_plus_correction(residual):
+    torch.manual_seed(0)
+    model = tiny(residual=residual, head_skip=True, to_image='upsample')
+    last = _zero_last_conv(model)
+    x = torch.rand(2, 3, 12, 18)
+    model.eval()
+    with torch.no_grad():
+        torch.testing.assert_close(model(x)[0], x)  # zero correction
+        last.bias[-3:] = 0.75  # the offset channels (all of 'add')
+        y_eval = model(x)[0]
+    model.train()
+    y_train = model(x)[0]
+    torch.testing.assert_close(y_train, x + 0.75)  # unclamped in training
+    assert y_train.max() > 1
+    torch.testing.assert_close(y_eval, (x + 0.75).clamp(0, 1))
+
+
+def test_gradients_reach_the_head_through_both_paths():
+    torch.manual_seed(0)
+    model = tiny(residual=True, head_skip=True, to_image='upsample').train()
+    y = model(torch.rand(2, 3, 12, 16))[0]
+    y.square().mean().backward()
+    for param in (model.head[0].weight, model.head_skip.weight,
+                  model.patch_embed.weight, model.to_image.weight):
+        assert param.grad.abs().sum() > 0
+
+
+def test_affine_residual_gain():
+    model = tiny(residual='affine').eval()
+    last = _zero_last_conv(model)
+    assert last.out_channels == 6
+    x = torch.rand(1, 3, 8, 8) * 0.5
+    with torch.no_grad():
+        last.bias[:3] = 0.5  # gain 1.5
+        torch.testing.assert_close(model(x)[0], 1.5 * x)
+
+
+@pytest.mark.parametrize('to_image', ['linear', 'conv', 'upsample'])
+def test_token_to_image_layers(to_image):
+    torch.manual_seed(0)
+    model = tiny(to_image=to_image, residual=True).eval()
+    p, c = model.patch_size, model.tail_channels
+    tokens = torch.randn(1, 1, TINY['embed_dims']).expand(1, 12, -1)
+    with torch.no_grad():
+        image = model._tokens_to_image(tokens, 3, 4)  # equal tokens
+        y = model(torch.rand(2, 3, 13, 15))[0]
+    assert image.shape == (1, c, 3 * p, 4 * p)
+    assert y.shape == (2, 3, 13, 15)
+    patch = image[..., :p, :p]
+    # the paper's layer stamps the same p x p pattern from every token (the
+    # source of the patch grid); bilinear upsampling of equal tokens is flat
+    if to_image == 'linear':
+        torch.testing.assert_close(image, patch.repeat(1, 1, 3, 4))
+        assert patch.std() > 1e-3
+    if to_image == 'upsample':
+        torch.testing.assert_close(image, image[..., :1, :1].expand_as(image))

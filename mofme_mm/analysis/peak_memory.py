@@ -21,7 +21,7 @@ from typing import Dict, Optional, Sequence
 
 import torch
 
-from .benchmark import build_network, make_step, synchronize
+from .benchmark import build_benchmark_restorer, make_step, synchronize
 
 MB = 2**20
 
@@ -52,14 +52,15 @@ def _maxrss_bytes() -> int:
 
 
 def _probe_cpu(config: str, overrides: Optional[Dict], shape: Sequence[int],
-               batch: int, mode: str, threads: int, steps: int) -> float:
+               batch: int, mode: str, threads: int, steps: int,
+               precision: str, test_cfg: Optional[Dict]) -> float:
     """Body of the child process; returns the peak RSS increase in MB."""
     torch.set_num_threads(threads)
     torch.mm(torch.rand(64, 64), torch.rand(64, 64))
     proc = _reset_peak()
     before = _proc_status_bytes('VmRSS') if proc else _maxrss_bytes()
-    network = build_network(config, overrides)
-    step = make_step(network, torch.rand(batch, 3, *shape), mode)
+    restorer = build_benchmark_restorer(config, overrides, precision, test_cfg)
+    step = make_step(restorer, torch.rand(batch, 3, *shape), mode)
     for _ in range(steps):
         step()
     after = _proc_status_bytes('VmHWM') if proc else _maxrss_bytes()
@@ -68,7 +69,8 @@ def _probe_cpu(config: str, overrides: Optional[Dict], shape: Sequence[int],
 
 def peak_memory_mb(config: str, overrides: Optional[Dict], shape: Sequence[int],
                    batch: int, mode: str, threads: int = 1, device: str = 'cpu',
-                   steps: int = 2) -> float:
+                   steps: int = 2, precision: str = 'fp32',
+                   test_cfg: Optional[Dict] = None) -> float:
     """Peak memory in MB of ``steps`` inference or training steps.
 
     Args:
@@ -82,13 +84,18 @@ def peak_memory_mb(config: str, overrides: Optional[Dict], shape: Sequence[int],
             (in-process allocator peak). Defaults to 'cpu'.
         steps (int): Steps to run; two make the AdamW state exist during a
             full step. Defaults to 2.
+        precision (str): ``test_cfg.precision``. Defaults to 'fp32'.
+        test_cfg (dict, optional): Restorer ``test_cfg`` fields to set
+            (see :func:`build_benchmark_restorer`). Defaults to None.
 
     Returns:
         float: Peak memory in MB (2**20 bytes).
     """
     if torch.device(device).type == 'cuda':
-        network = build_network(config, overrides).to(device)
-        step = make_step(network, torch.rand(batch, 3, *shape, device=device), mode)
+        restorer = build_benchmark_restorer(config, overrides, precision,
+                                            test_cfg).to(device)
+        step = make_step(restorer, torch.rand(batch, 3, *shape, device=device),
+                         mode)
         synchronize(device)
         torch.cuda.reset_peak_memory_stats(device)
         for _ in range(steps):
@@ -98,4 +105,4 @@ def peak_memory_mb(config: str, overrides: Optional[Dict], shape: Sequence[int],
     context = multiprocessing.get_context('spawn')
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
         return pool.submit(_probe_cpu, config, overrides, tuple(shape), batch, mode,
-                           threads, steps).result()
+                           threads, steps, precision, test_cfg).result()

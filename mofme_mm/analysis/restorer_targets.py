@@ -1,0 +1,119 @@
+"""The measures of issue #14 on a trained restorer (docs/restorer_quality.md).
+
+Used by ``tools/analysis/restorer_targets.py``:
+
+- :func:`expert_usage` - per image, per MoE layer, the share of top-k
+  selections each expert receives (the routing statistics of the probe);
+- :func:`probe_accuracy` - logistic regression from those statistics to the
+  weather label, fit on one image set and scored on another;
+- :func:`region_means` / :func:`spearman` - the per-region rank correlation
+  between the uncertainty map and the restoration error.
+"""
+from typing import Dict, List, Sequence
+
+import numpy as np
+import torch
+
+TARGET_PSNR_GAIN = 5.0  # dB over the input, per weather
+TARGET_SSIM_GAIN = 0.03  # over the input, per weather
+TARGET_PROBE = 0.90  # linear-probe accuracy with UaR
+GRID_TOLERANCE = 0.02  # patch-grid score of restored minus clean, at most
+
+
+def expert_usage(routing: List[Dict[str, torch.Tensor]],
+                 num_experts: int) -> np.ndarray:
+    """Expert-usage histograms per layer, concatenated, one row per image.
+
+    Args:
+        routing (list[dict]): ``aux['routing']`` of the network, per MoE
+            layer ``dict(indices=(B, N, k), ...)``.
+        num_experts (int): E.
+
+    Returns:
+        np.ndarray: ``(B, L * E)``; each layer's E entries are the fraction
+        of the image's ``N * k`` selections that went to each expert (sum 1).
+    """
+    if not routing:
+        raise ValueError('aux["routing"] is empty: the network has no MoE '
+                         'layer; use a config with ffn_cfg.type moe or fme.')
+    rows = []
+    for layer in routing:
+        indices = layer['indices'].long()
+        batch = indices.shape[0]
+        flat = indices.reshape(batch, -1)
+        counts = torch.zeros(batch, num_experts, dtype=torch.float64)
+        counts.scatter_add_(1, flat.cpu(), torch.ones_like(
+            flat, dtype=torch.float64).cpu())
+        rows.append(counts / flat.shape[1])
+    return torch.cat(rows, dim=1).numpy()
+
+
+def probe_accuracy(train_x: np.ndarray, train_y: Sequence[str],
+                   test_x: np.ndarray, test_y: Sequence[str],
+                   seed: int = 0) -> float:
+    """Accuracy of a logistic-regression probe on held-out images.
+
+    Features are standardised with the train set's mean and deviation;
+    scikit-learn's ``LogisticRegression`` (lbfgs, C=1, max_iter 5000).
+
+    Args:
+        train_x (np.ndarray): ``(n, d)`` train features.
+        train_y (Sequence[str]): their weather labels (at least 2 kinds).
+        test_x (np.ndarray): ``(m, d)`` held-out features.
+        test_y (Sequence[str]): their labels.
+        seed (int): random state. Defaults to 0.
+
+    Returns:
+        float: fraction of held-out images labelled correctly.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    if len(set(train_y)) < 2:
+        raise ValueError('the probe needs images of at least two weathers '
+                         f'to train on, got {sorted(set(train_y))}')
+    probe = make_pipeline(StandardScaler(), LogisticRegression(
+        max_iter=5000, random_state=seed))
+    probe.fit(np.asarray(train_x), np.asarray(train_y))
+    return float((probe.predict(np.asarray(test_x)) == np.asarray(test_y)
+                  ).mean())
+
+
+def region_means(image: np.ndarray, region: int) -> np.ndarray:
+    """Means of an ``(H, W)`` map over ``region x region`` blocks.
+
+    Whole blocks only (the bottom / right remainder is dropped).
+
+    Args:
+        image (np.ndarray): ``(H, W)`` map.
+        region (int): block side in pixels.
+
+    Returns:
+        np.ndarray: flat array of block means.
+    """
+    height, width = (s // region * region for s in image.shape[:2])
+    if not height or not width:
+        raise ValueError(f'map {image.shape} is smaller than one region of '
+                         f'{region} pixels')
+    blocks = image[:height, :width].reshape(height // region, region,
+                                            width // region, region)
+    return blocks.mean(axis=(1, 3)).ravel()
+
+
+def spearman(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman rank correlation (average ranks for ties); NaN if constant.
+
+    Args:
+        a (np.ndarray): first values.
+        b (np.ndarray): second values, same length.
+
+    Returns:
+        float: the correlation in [-1, 1], or NaN when either is constant.
+    """
+    from scipy.stats import spearmanr
+
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    if a.std() == 0 or b.std() == 0:
+        return float('nan')
+    return float(spearmanr(a, b).statistic)
