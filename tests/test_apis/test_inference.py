@@ -156,7 +156,8 @@ def test_tile_settings_override_for_one_call(tiny_restorer):
 def test_tiling_cfg_switches_whole_models_to_tiles():
     assert tiling_cfg(dict(mode='whole'))['mode'] == 'whole'
     assert tiling_cfg(dict(mode='whole'), force_tile=True) == dict(
-        mode='tile', tile_size=256, tile_overlap=0, tile_batch_size=8)
+        mode='tile', tile_size=256, tile_overlap=0, tile_batch_size=8,
+        precision='fp32', uncertainty=False)
     assert tiling_cfg(None, tile_size=64)['tile_size'] == 64
     with pytest.raises(ValueError, match='tile_size'):
         tiling_cfg(None, tile_size=0)

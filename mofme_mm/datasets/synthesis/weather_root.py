@@ -204,8 +204,7 @@ def synthesize_frame(task: Tuple[str, str], root: str, out_root: str,
                              cached_streaks(h, w, int(pattern),
                                             float(dropsize), int(seed)),
                              atmospheric_light=light)
-            write_image(out, np.round(rainy * 255).astype(np.uint8),
-                        protect=(clean_path,))
+            write_image(out, np.round(rainy * 255).astype(np.uint8))
             done['rain'].append(out)
     for beta in fog_betas:
         out = osp.join(out_root, FOG_DIR, split, city,
@@ -214,8 +213,7 @@ def synthesize_frame(task: Tuple[str, str], root: str, out_root: str,
             done['skipped'].append(out)
             continue
         foggy = add_fog(image, distance, beta, light)
-        write_image(out, np.round(foggy * 255).astype(np.uint8),
-                    protect=(clean_path,))
+        write_image(out, np.round(foggy * 255).astype(np.uint8))
         done['fog'].append(out)
     return done
 
