@@ -62,3 +62,15 @@ def toy_allweather_root(tmp_path_factory) -> str:
         with open(osp.join(root, f'{list_name}.txt'), 'w') as f:
             f.write('\n'.join(lines) + '\n')
     return root
+
+
+@pytest.fixture(autouse=True)
+def fresh_mmengine_globals():
+    """Tools run in-process create mmengine's global logger and visualiser;
+    a later test must not inherit them (their streams point at an earlier
+    test's captured stdout)."""
+    yield
+    from mmengine.logging import MMLogger
+    from mmengine.visualization import Visualizer
+    MMLogger._instance_dict.clear()
+    Visualizer._instance_dict.clear()
