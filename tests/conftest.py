@@ -1,6 +1,8 @@
-"""Shared fixtures: tiny generated data sets (seconds, never downloads)."""
+"""Shared fixtures: tiny generated data sets (seconds, never downloads) and
+tiny network configs on disk."""
 import os
 import os.path as osp
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -66,11 +68,90 @@ def toy_allweather_root(tmp_path_factory) -> str:
 
 @pytest.fixture(autouse=True)
 def fresh_mmengine_globals():
-    """Tools run in-process create mmengine's global logger and visualiser;
-    a later test must not inherit them (their streams point at an earlier
-    test's captured stdout)."""
+    """Tools run in-process create mmengine's global logger, visualiser and
+    default scope; a later test must not inherit them (their streams point
+    at an earlier test's captured stdout; a runner's ``mmengine`` scope
+    sends registry builds to mmengine's root registries)."""
     yield
     from mmengine.logging import MMLogger
+    from mmengine.registry import DefaultScope
     from mmengine.visualization import Visualizer
     MMLogger._instance_dict.clear()
     Visualizer._instance_dict.clear()
+    DefaultScope._instance_dict.clear()
+
+
+def _tiny_network(ffn: str = 'fme', num_experts: int = 4,
+                  router: str = 'topk') -> dict:
+    """A MoFMEViT config small enough for sub-second CPU steps."""
+    ffn_cfg = dict(type=ffn)
+    if ffn != 'dense':
+        ffn_cfg.update(num_experts=num_experts, top_k=2)
+    return dict(type='MoFMEViT', embed_dims=16, depth=1, num_heads=2, head_dims=8,
+                mlp_ratio=2.0, patch_size=4, head_channels=4, tail_channels=4,
+                ffn_cfg=ffn_cfg, router_cfg=dict(type=router))
+
+
+@pytest.fixture(scope='session')
+def tiny_network() -> Callable[..., dict]:
+    """Return ``f(ffn='fme', num_experts=4, router='topk') -> network cfg``."""
+    return _tiny_network
+
+
+@pytest.fixture
+def write_config(tmp_path) -> Callable[..., str]:
+    """Return ``f(name, network, wrap=False, test_cfg=None) -> path``."""
+
+    def write(name: str, network: dict, wrap: bool = False,
+              test_cfg: dict = None) -> str:
+        model = network
+        if wrap:
+            model = dict(type='DeweatherRestorer', network=network)
+            if test_cfg:
+                model['test_cfg'] = test_cfg
+        path = tmp_path / f'{name}.py'
+        path.write_text(f'model = {model!r}\n')
+        return str(path)
+
+    return write
+
+
+@pytest.fixture
+def mm_log():
+    """Messages logged to mmengine's current logger during the test."""
+    import logging
+
+    from mmengine.logging import MMLogger
+
+    messages = []
+    handler = logging.Handler()
+    handler.emit = lambda record: messages.append(record.getMessage())
+    logger = MMLogger.get_current_instance()
+    logger.addHandler(handler)
+    yield messages
+    logger.removeHandler(handler)
+
+
+@pytest.fixture
+def recording_backend():
+    """A vis backend keeping the ``(name, image, step)`` it receives (stands
+    for TensorBoard / W&B)."""
+    from mmengine.visualization import BaseVisBackend
+
+    class RecordingVisBackend(BaseVisBackend):
+
+        def __init__(self, save_dir=None):
+            super().__init__(save_dir)
+            self.images = []
+
+        @property
+        def experiment(self):
+            return self
+
+        def _init_env(self):
+            pass
+
+        def add_image(self, name, image, step=0, **kwargs):
+            self.images.append((name, image.copy(), step))
+
+    return RecordingVisBackend()

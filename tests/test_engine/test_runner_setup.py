@@ -1,4 +1,3 @@
-import logging
 import os.path as osp
 
 import pytest
@@ -74,20 +73,6 @@ def test_undotted_option_sets_every_field_of_that_name():
     assert [d.data_root for d in cfg.val_dataloader.dataset.datasets] == [
         '/data/x', '/data/x']
     assert cfg.model.data_preprocessor.restorer_checkpoint == 'r.pth'
-
-
-@pytest.fixture
-def mm_log():
-    """Messages logged to mmengine's current logger during the test."""
-    from mmengine.logging import MMLogger
-
-    messages = []
-    handler = logging.Handler()
-    handler.emit = lambda record: messages.append(record.getMessage())
-    logger = MMLogger.get_current_instance()
-    logger.addHandler(handler)
-    yield messages
-    logger.removeHandler(handler)
 
 
 def test_fields_holding_the_old_value_under_other_names_are_reported(

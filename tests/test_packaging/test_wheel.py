@@ -33,6 +33,7 @@ SHIPPED = (
     'mofme_mm/.mim/tools/test.py',
     'mofme_mm/.mim/tools/misc/print_config.py',
     'mofme_mm/.mim/tools/slurm_test.sh',
+    'mofme_mm/.mim/tools/slurm_run.sh',
     'mofme_mm/utils/package_configs.py',
 )
 
@@ -89,8 +90,7 @@ def test_wheel_ships_configs_tools_and_ranges(wheel):
                    or n.endswith('.pyc') for n in names)
     # the mm stack with the ranges of mofme_mm/version.py; mmseg / mmdet
     # as extras only
-    from mofme_mm.version import (MMCV_RANGE, MMDET_RANGE, MMENGINE_RANGE,
-                                  MMSEG_RANGE)
+    from mofme_mm.version import MMCV_RANGE, MMDET_RANGE, MMENGINE_RANGE, MMSEG_RANGE
     requires = [line[len('Requires-Dist: '):] for line in meta.splitlines()
                 if line.startswith('Requires-Dist: ')]
     for name, (low, high) in (('mmengine', MMENGINE_RANGE),

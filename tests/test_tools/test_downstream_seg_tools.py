@@ -1,9 +1,7 @@
 """The deweathering segmentation config through the project's and mmseg's
 own tools/train.py and tools/test.py, on the tiny toy Cityscapes."""
-import os
 import os.path as osp
 import re
-import subprocess
 import sys
 
 import mmseg
@@ -11,9 +9,9 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.runner import CheckpointLoader
+from tiny_config import run_tool, save_moved_restorer
 
 import mofme_mm  # noqa: F401  (loads mmengine checkpoints on torch >= 2.6)
-from mofme_mm.models.utils import build_restorer
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MMSEG_TOOLS = osp.join(osp.dirname(mmseg.__file__), '.mim', 'tools')
@@ -53,9 +51,7 @@ METRIC_RE = re.compile(r'(rain|fog)/(mIoU|mAcc): (\S+)')
 
 
 def run(args, timeout=240):
-    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
-    return subprocess.run([sys.executable, *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return run_tool(args, timeout=timeout)
 
 
 @pytest.fixture(scope='module')
@@ -66,13 +62,8 @@ def tiny_seg_config(tmp_path_factory, toy_cityscapes_root):
     path = tmp / 'tiny_seg_mofme.py'
     path.write_text(TINY_SEG_CONFIG.format(base=SEG_MOFME,
                                            root=toy_cityscapes_root))
-    restorer = build_restorer(Config.fromfile(str(path)).restorer_config)
-    with torch.no_grad():
-        for param in restorer.parameters():
-            param.mul_(0.9)
-    restorer_ckpt = tmp / 'restorer.pth'
-    torch.save(dict(state_dict=restorer.state_dict()), restorer_ckpt)
-    return tmp, str(path), str(restorer_ckpt)
+    restorer_ckpt = save_moved_restorer(str(path), tmp / 'restorer.pth')
+    return tmp, str(path), restorer_ckpt
 
 
 def quiet_about_keys(result):

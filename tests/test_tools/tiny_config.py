@@ -61,3 +61,26 @@ def run_command(command, env_extra=None, timeout=240):
 def run_tool(args, env_extra=None, timeout=240):
     """Run ``python <args>`` with this interpreter from the repository root."""
     return run_command([sys.executable, *args], env_extra, timeout)
+
+
+def save_moved_restorer(downstream_config: str, path) -> str:
+    """Save weights for the restorer of a downstream config, moved away from
+    its initial ones (so that a test sees whether they were loaded).
+
+    Args:
+        downstream_config (str): A config with a ``restorer_config``.
+        path: Destination checkpoint file.
+
+    Returns:
+        str: ``path``.
+    """
+    import torch
+    from mmengine.config import Config
+
+    from mofme_mm.models.utils import build_restorer
+    restorer = build_restorer(Config.fromfile(downstream_config).restorer_config)
+    with torch.no_grad():
+        for param in restorer.parameters():
+            param.mul_(0.9)
+    torch.save(dict(state_dict=restorer.state_dict()), path)
+    return str(path)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 from mmengine.structures import PixelData
-from mmengine.visualization import BaseVisBackend, LocalVisBackend
+from mmengine.visualization import LocalVisBackend
 
 from mofme_mm.registry import VISUALIZERS
 from mofme_mm.structures import RestorationDataSample
@@ -15,24 +15,6 @@ from mofme_mm.visualization.comparison import title_height
 
 H, W = 20, 8
 BAR = title_height(H)
-
-
-class RecordingVisBackend(BaseVisBackend):
-    """A vis backend that keeps what it receives (like a TensorBoard log)."""
-
-    def __init__(self, save_dir=None):
-        super().__init__(save_dir)
-        self.images = []
-
-    @property
-    def experiment(self):
-        return self
-
-    def _init_env(self):
-        pass
-
-    def add_image(self, name, image, step=0, **kwargs):
-        self.images.append((name, image.copy(), step))
 
 
 def _name():
@@ -54,8 +36,8 @@ def _input():
     return image
 
 
-def test_built_from_the_registry_and_sent_to_every_backend(tmp_path):
-    recorder = RecordingVisBackend()
+def test_built_from_the_registry_and_sent_to_every_backend(tmp_path, recording_backend):
+    recorder = recording_backend
     visualizer = VISUALIZERS.build(dict(
         type='RestorationVisualizer', name=_name(),
         vis_backends=[dict(type='LocalVisBackend'), recorder],
@@ -85,8 +67,8 @@ def test_built_from_the_registry_and_sent_to_every_backend(tmp_path):
     np.testing.assert_array_equal(visualizer.get_image(), written)
 
 
-def test_columns_follow_the_sample_and_the_flags():
-    recorder = RecordingVisBackend()
+def test_columns_follow_the_sample_and_the_flags(recording_backend):
+    recorder = recording_backend
     visualizer = RestorationVisualizer(name=_name(), vis_backends=[recorder])
     visualizer.add_datasample('a', _input(), _sample('fog', with_gt=False))
     visualizer.add_datasample('b', _input(), _sample(), draw_pred=False)
@@ -102,8 +84,8 @@ def test_columns_follow_the_sample_and_the_flags():
         visualizer.add_datasample('d', _input().astype(np.float32))
 
 
-def test_out_file_is_written_instead_of_the_backends(tmp_path):
-    recorder = RecordingVisBackend()
+def test_out_file_is_written_instead_of_the_backends(tmp_path, recording_backend):
+    recorder = recording_backend
     visualizer = RestorationVisualizer(name=_name(), vis_backends=[recorder])
     out = tmp_path / 'panels' / 'rain' / 'a.png'
     visualizer.add_datasample('a', _input(), _sample(), out_file=str(out))

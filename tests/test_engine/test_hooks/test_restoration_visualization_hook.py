@@ -7,7 +7,7 @@ from mmengine.config import Config
 from mmengine.model import BaseModel
 from mmengine.runner import Runner
 from mmengine.structures import PixelData
-from mmengine.visualization import BaseVisBackend, Visualizer
+from mmengine.visualization import Visualizer
 
 from mofme_mm.engine.hooks import RestorationVisualizationHook
 from mofme_mm.registry import HOOKS
@@ -21,33 +21,15 @@ BAR = title_height(6)
 TOY_CONFIG = 'configs/toy/mofme_raincityscapes_toy.py'
 
 
-class RecordingVisBackend(BaseVisBackend):
-    """Keeps the images it receives (stands for TensorBoard / W&B)."""
-
-    def __init__(self, save_dir=None):
-        super().__init__(save_dir)
-        self.images = []
-
-    @property
-    def experiment(self):
-        return self
-
-    def _init_env(self):
-        pass
-
-    def add_image(self, name, image, step=0, **kwargs):
-        self.images.append((name, image.shape, step))
-
-
 class NoModel(BaseModel):
 
     def forward(self, *args, **kwargs):
         raise AssertionError('not called by these tests')
 
 
-def make_runner(tmp_path, visualizer=None):
-    """A real mmengine Runner holding ``visualizer`` (no loops run)."""
-    recorder = RecordingVisBackend()
+def make_runner(tmp_path, recorder, visualizer=None):
+    """A real mmengine Runner holding ``visualizer`` (no loops run), by
+    default one sending to ``recorder``."""
     visualizer = visualizer or RestorationVisualizer(
         name=f'hook_test_{secrets.token_hex(4)}', vis_backends=[recorder])
     runner = Runner(model=NoModel(), work_dir=str(tmp_path / 'work'),
@@ -65,8 +47,8 @@ def make_output(name, weather, with_gt=True):
     return sample
 
 
-def test_writes_input_restored_gt_panels_to_out_dir(tmp_path):
-    runner, recorder = make_runner(tmp_path)
+def test_writes_input_restored_gt_panels_to_out_dir(tmp_path, recording_backend):
+    runner, recorder = make_runner(tmp_path, recording_backend)
     hook = HOOKS.build(dict(type='RestorationVisualizationHook', draw=True,
                             out_dir=str(tmp_path / 'vis'),
                             pred_dir=str(tmp_path / 'pred')))
@@ -85,31 +67,32 @@ def test_writes_input_restored_gt_panels_to_out_dir(tmp_path):
     assert recorder.images == []  # written to out_dir instead
 
 
-def test_without_out_dir_panels_reach_the_backends(tmp_path):
-    runner, recorder = make_runner(tmp_path)
+def test_without_out_dir_panels_reach_the_backends(tmp_path, recording_backend):
+    runner, recorder = make_runner(tmp_path, recording_backend)
     runner.message_hub.update_info('iter', 40)  # as RuntimeInfoHook does
     hook = RestorationVisualizationHook(draw=True,
                                         pred_dir=str(tmp_path / 'pred'))
     hook.after_val_iter(runner, 0, None, [make_output('a', 'rain')])
     hook.after_test_iter(runner, 0, None, [make_output('b', 'fog', False)])
-    assert recorder.images == [
+    assert [(name, image.shape, step)
+            for name, image, step in recorder.images] == [
         ('val_rain_a', (BAR + 6, 8 * 3 + 4 * 2, 3), 40),
         ('test_fog_b', (BAR + 6, 8 * 2 + 4, 3), 40)]
     # restored images are saved in testing only
     assert [p.name for p in (tmp_path / 'pred').rglob('*.png')] == ['b.png']
 
 
-def test_training_iterations_draw_nothing(tmp_path):
+def test_training_iterations_draw_nothing(tmp_path, recording_backend):
     # mmengine's Hook.after_train_iter calls _after_iter(mode='train')
-    runner, recorder = make_runner(tmp_path)
+    runner, recorder = make_runner(tmp_path, recording_backend)
     hook = RestorationVisualizationHook(draw=True, out_dir=str(tmp_path),
                                         pred_dir=str(tmp_path))
     hook.after_train_iter(runner, 0, data_batch={}, outputs=dict(loss=0.1))
     assert recorder.images == [] and list(tmp_path.rglob('*.png')) == []
 
 
-def test_draw_off_writes_nothing_and_interval_skips(tmp_path):
-    runner, recorder = make_runner(tmp_path)
+def test_draw_off_writes_nothing_and_interval_skips(tmp_path, recording_backend):
+    runner, recorder = make_runner(tmp_path, recording_backend)
     RestorationVisualizationHook().after_test_iter(
         runner, 0, None, [make_output('a', 'rain')])
     assert recorder.images == []
@@ -121,9 +104,11 @@ def test_draw_off_writes_nothing_and_interval_skips(tmp_path):
         'even.png']
 
 
-def test_another_visualizer_or_a_bad_interval_is_an_error(tmp_path):
+def test_another_visualizer_or_a_bad_interval_is_an_error(
+        tmp_path, recording_backend):
     runner, _ = make_runner(
-        tmp_path, Visualizer(name=f'plain_{secrets.token_hex(4)}'))
+        tmp_path, recording_backend,
+        Visualizer(name=f'plain_{secrets.token_hex(4)}'))
     hook = RestorationVisualizationHook(draw=True)
     with pytest.raises(TypeError, match="type='RestorationVisualizer'"):
         hook.after_val_iter(runner, 0, None, [make_output('a', 'rain')])
@@ -131,8 +116,8 @@ def test_another_visualizer_or_a_bad_interval_is_an_error(tmp_path):
         RestorationVisualizationHook(interval=0)
 
 
-def test_never_writes_onto_the_input_or_ground_truth(tmp_path):
-    runner, _ = make_runner(tmp_path)
+def test_never_writes_onto_the_input_or_ground_truth(tmp_path, recording_backend):
+    runner, _ = make_runner(tmp_path, recording_backend)
     rain = tmp_path / 'data' / 'rain'
     rain.mkdir(parents=True)
     (rain / 'a.png').write_bytes(b'the rainy input')
@@ -155,8 +140,9 @@ def test_never_writes_onto_the_input_or_ground_truth(tmp_path):
     assert sorted(p.name for p in rain.iterdir()) == ['a.png', 'gt.png']
 
 
-def test_interrupted_write_keeps_the_earlier_panel(tmp_path, monkeypatch):
-    runner, _ = make_runner(tmp_path)
+def test_interrupted_write_keeps_the_earlier_panel(tmp_path, monkeypatch,
+                                                  recording_backend):
+    runner, _ = make_runner(tmp_path, recording_backend)
     (tmp_path / 'rain').mkdir()
     (tmp_path / 'rain' / 'a.png').write_bytes(b'panel of an earlier run')
 

@@ -22,19 +22,3 @@ def restorer_checkpoint(tmp_path):
         return str(path), restorer.state_dict()
 
     return make
-
-
-@pytest.fixture
-def mm_log():
-    """Messages logged to mmengine's current logger during the test."""
-    import logging
-
-    from mmengine.logging import MMLogger
-
-    messages = []
-    handler = logging.Handler()
-    handler.emit = lambda record: messages.append(record.getMessage())
-    logger = MMLogger.get_current_instance()
-    logger.addHandler(handler)
-    yield messages
-    logger.removeHandler(handler)
