@@ -62,8 +62,11 @@ test_pipeline = [
     dict(type='LoadAnnotations', with_bbox=True),
     dict(type='PackDetInputs', meta_keys=meta_keys),
 ]
+# batches of 2: on the 12 toy train frames more, smaller steps learned more
+# for the same CPU time (measured through tools/demo.py: 600 x 2 images gave
+# clean bbox mAP 15.4, 360 x 4 images with fewer proposals 13.7)
 train_dataloader = dict(
-    batch_size=4,
+    batch_size=2,
     num_workers=1,
     persistent_workers=True,
     sampler=dict(type='InfiniteSampler', shuffle=True),

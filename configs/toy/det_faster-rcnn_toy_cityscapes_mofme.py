@@ -7,12 +7,9 @@
 # or test a detector checkpoint that carries data_preprocessor.restorer.*
 # weights (tools/train.py on this config saves them; tools/demo.py merges
 # them). Without either the run is refused: the restorer would be random.
-_base_ = ['./det_faster-rcnn_toy_cityscapes_weather.py']
+_base_ = [
+    './det_faster-rcnn_toy_cityscapes_weather.py',
+    './_base_/toy_det_restorer.py',
+]
 
-restorer_config = 'mofme_mm::toy/mofme_toy_demo_restorer.py'
-restorer_checkpoint = None
-model = dict(
-    data_preprocessor=dict(
-        type='mofme_mm.DeweatherDetDataPreprocessor',
-        restorer=restorer_config,
-        restorer_checkpoint=restorer_checkpoint))
+model = dict(data_preprocessor=_base_.toy_det_restorer_preprocessor)

@@ -4,12 +4,6 @@
 #   tools/test.py THIS_CONFIG INS_CKPT --cfg-options restorer_checkpoint=CKPT
 # (any tool, mmdet's too: model.data_preprocessor.restorer_checkpoint=CKPT),
 # or test a checkpoint that carries data_preprocessor.restorer.* weights.
-_base_ = ['./mask-rcnn_toy_cityscapes_weather.py']
+_base_ = ['./mask-rcnn_toy_cityscapes_weather.py', './_base_/toy_det_restorer.py']
 
-restorer_config = 'mofme_mm::toy/mofme_toy_demo_restorer.py'
-restorer_checkpoint = None
-model = dict(
-    data_preprocessor=dict(
-        type='mofme_mm.DeweatherDetDataPreprocessor',
-        restorer=restorer_config,
-        restorer_checkpoint=restorer_checkpoint))
+model = dict(data_preprocessor=_base_.toy_det_restorer_preprocessor)

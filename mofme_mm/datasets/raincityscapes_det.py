@@ -1,17 +1,14 @@
 """RainCityscapes as an mmdet detection / instance segmentation dataset."""
-from typing import List, Optional, Sequence
-
-from mmdet.datasets import CityscapesDataset
+from typing import List, Optional, Sequence, Tuple
 
 from mofme_mm.registry import DATASETS
 
-from .cityscapes_naming import CLEAN_DIR, COCO_ANN_FILE, RAIN_DIR, scan_rain_images
-from .pair_checks import SYNTH_HINT, TOY_HINT
-from .weather_det_views import build_det_samples, check_det_inputs
+from .cityscapes_naming import RAIN_DIR, scan_rain_images
+from .weathered_cityscapes_det import WeatheredCityscapesDetDataset
 
 
 @DATASETS.register_module()
-class RainCityscapesDetDataset(CityscapesDataset):
+class RainCityscapesDetDataset(WeatheredCityscapesDetDataset):
     """Rainy Cityscapes images with the instances of their clean frame.
 
     One sample per rainy image (36 per clean frame in the real dataset), each
@@ -35,40 +32,24 @@ class RainCityscapesDetDataset(CityscapesDataset):
             to keep; None keeps all.
         patterns (Sequence[int] | None): patterns to keep; None keeps all.
         weather (str): weather of every sample. Defaults to ``'rain'``.
-        ann_file (str | None): COCO json of the clean frames, relative to
-            ``data_root``; None uses ``split``'s converter output.
-        data_prefix (dict | None): ``img`` (rainy images) and ``gt`` (clean
-            frames) relative to ``data_root`` (``seg`` as in mmdet); None
-            uses ``split``'s folders.
-        **kwargs: :class:`mmdet.datasets.CityscapesDataset` arguments
-            (``data_root``, ``pipeline``, ``filter_cfg``, ``test_mode``,
-            ``backend_args``...).
+        **kwargs: ``ann_file``, ``data_prefix`` (``img``: the rainy images)
+            and the rest, as :class:`WeatheredCityscapesDetDataset` takes
+            them.
     """  # noqa: E501
 
-    data_hint = TOY_HINT + SYNTH_HINT
+    weather_dir = RAIN_DIR
 
     def __init__(self, split: str = 'train',
                  params: Optional[Sequence[Sequence[float]]] = None,
                  patterns: Optional[Sequence[int]] = None,
-                 weather: str = 'rain', ann_file: Optional[str] = None,
-                 data_prefix: Optional[dict] = None, **kwargs) -> None:
-        self.split = split
+                 weather: str = 'rain', **kwargs) -> None:
         self.params = [tuple(p) for p in params] if params is not None \
             else None
         self.patterns = list(patterns) if patterns is not None else None
-        self.weather = weather
-        super().__init__(
-            ann_file=ann_file or COCO_ANN_FILE.format(split=split),
-            data_prefix=data_prefix or dict(img=f'{RAIN_DIR}/{split}',
-                                            gt=f'{CLEAN_DIR}/{split}'),
-            **kwargs)
+        super().__init__(split, weather, **kwargs)
 
-    def load_data_list(self) -> List[dict]:
-        """Clean frames from the json, then one sample per rainy image."""
-        check_det_inputs(self)
-        clean = super().load_data_list()
+    def find_weathered(self) -> Tuple[List[dict], str]:
+        """The rainy images with the kept parameters and patterns."""
         found = scan_rain_images(self.data_prefix['img'], self.params,
                                  self.patterns, self.backend_args)
-        return build_det_samples(
-            self, clean, found,
-            f' with params={self.params}, patterns={self.patterns}')
+        return found, f' with params={self.params}, patterns={self.patterns}'

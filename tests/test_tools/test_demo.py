@@ -87,3 +87,21 @@ def test_rows_and_tables(demo):
     with pytest.raises(KeyError):
         demo.build_rows(seg, seg_w, seg_w, quality, broken, broken, broken,
                         ['bbox'])
+
+
+def test_figure_grid_and_saving(demo, tmp_path):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, axes = demo.figure_grid(plt, ['fog', 'rain'], ['a', 'b', 'c'],
+                                 1.0, 0.5)
+    # one row per weather, titled once, labelled per row, no ticks
+    assert axes.shape == (2, 3)
+    assert [ax.get_title() for ax in axes[0]] == ['a', 'b', 'c']
+    assert [ax.get_title() for ax in axes[1]] == ['', '', '']
+    assert [row[0].get_ylabel() for row in axes] == ['fog', 'rain']
+    assert not any(len(ax.get_xticks()) for ax in axes.flat)
+    assert tuple(fig.get_size_inches()) == (3.0, 1.0)
+    path = str(tmp_path / 'figure.png')
+    assert demo.finish_figure(plt, fig, path) == path
+    assert osp.getsize(path) > 0 and not plt.get_fignums()

@@ -1,7 +1,6 @@
 """The toy detection configs through the project's and mmdet's own
 tools/train.py and tools/test.py, on the tiny toy Cityscapes: bbox (and
 segm) mAP overall and per weather."""
-import os
 import os.path as osp
 import re
 import subprocess
@@ -12,10 +11,10 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.runner import CheckpointLoader
+from tiny_config import run_tool, save_moved_restorer
 
 import mofme_mm  # noqa: F401  (loads mmengine checkpoints on torch >= 2.6)
 from mofme_mm.datasets.weather_det_views import mmdet_cityscapes_converter
-from mofme_mm.models.utils import build_restorer
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MMDET_TOOLS = osp.join(osp.dirname(mmdet.__file__), '.mim', 'tools')
@@ -53,9 +52,7 @@ METRIC_RE = re.compile(r'(?<![\w/])((?:rain|fog)/)?(bbox|segm)_mAP: (\S+)')
 
 
 def run(args, timeout=400):
-    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
-    return subprocess.run([sys.executable, *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return run_tool(args, timeout=timeout)
 
 
 @pytest.fixture(scope='module')
@@ -76,14 +73,9 @@ def tiny_det(tmp_path_factory, toy_cityscapes_root):
         path.write_text(TINY_DET_CONFIG.format(
             base=base, root=toy_cityscapes_root, ann_dir=str(ann_dir)))
         configs[name] = str(path)
-    restorer = build_restorer(
-        Config.fromfile(configs['det_mofme']).restorer_config)
-    with torch.no_grad():
-        for param in restorer.parameters():
-            param.mul_(0.9)
-    restorer_ckpt = tmp / 'restorer.pth'
-    torch.save(dict(state_dict=restorer.state_dict()), restorer_ckpt)
-    return tmp, configs, str(restorer_ckpt)
+    restorer_ckpt = save_moved_restorer(configs['det_mofme'],
+                                        tmp / 'restorer.pth')
+    return tmp, configs, restorer_ckpt
 
 
 def check_map_metrics(result, kinds=('bbox', )):

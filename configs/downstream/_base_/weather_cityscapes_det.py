@@ -9,12 +9,14 @@
 # and pycocotools, installed by `make install`). Scored by mmdet's COCO
 # evaluation overall and per weather (rain/bbox_mAP, fog/segm_mAP, ...).
 #
-# Every name here is prefixed `weather_det_` / `weather_ins_` so this file
-# can sit next to an mmdet base in `_base_` (bases may not share keys); a
-# final config picks the pieces up with `_base_.weather_det_...`. Layout
+# Every name here but custom_imports is prefixed `weather_det_` /
+# `weather_ins_` so this file can sit next to an mmdet base in `_base_`
+# (bases may not share keys); a final config picks the pieces up with
+# `_base_.weather_det_...`. Layout
 # under data_root (default data/cityscapes/): leftImg8bit_rain/val,
 # leftImg8bit_foggy/val, leftImg8bit/val, gtFine/val,
 # annotations/instancesonly_filtered_gtFine_val.json.
+custom_imports = dict(imports=['mofme_mm'], allow_failed_imports=False)
 weather_det_data_root = 'data/cityscapes/'
 # 'instances' is the ground truth PerWeatherCocoMetric evaluates against,
 # 'weather' splits the scores
