@@ -1,7 +1,13 @@
-"""The #14 measures: expert usage, probe, region means, rank correlation."""
+"""The #14 measures: expert usage, probe, region means, rank correlation,
+and tools/analysis/restorer_targets.py on a checkpoint."""
+import importlib.util
+import json
+import os.path as osp
+
 import numpy as np
 import pytest
 import torch
+from mmengine.config import Config
 
 from mofme_mm.analysis.restorer_targets import (
     expert_usage,
@@ -9,6 +15,9 @@ from mofme_mm.analysis.restorer_targets import (
     region_means,
     spearman,
 )
+from mofme_mm.models.utils import build_restorer
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def test_expert_usage_is_a_histogram_per_layer():
@@ -42,3 +51,47 @@ def test_region_means_and_spearman():
     assert spearman([1, 2, 3, 4], [10, 20, 30, 100]) == pytest.approx(1.0)
     assert spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
     assert np.isnan(spearman([1, 1, 1], [1, 2, 3]))
+
+
+def _load_tool():
+    """tools/analysis/restorer_targets.py as a module."""
+    path = osp.join(REPO, 'tools', 'analysis', 'restorer_targets.py')
+    spec = importlib.util.spec_from_file_location('tool_restorer_targets',
+                                                  path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize('router', ['uar', 'topk'])
+def test_tool_measures_a_checkpoint_on_the_toy_tree(tmp_path, router,
+                                                    toy_cityscapes_root):
+    """The whole tool on a random-weight tiny restorer: JSON-clean output,
+    every weather, the probe, and the uncertainty rows only with UaR; the
+    toy config's data_root reaches its datasets through --cfg-options."""
+    tool = _load_tool()
+    base = osp.join(REPO, 'configs', 'toy', 'mofme_toy_demo_restorer.py')
+    config = tmp_path / 'tiny.py'
+    config.write_text(
+        f'_base_ = [{base!r}]\n'
+        'model = dict(network=dict(embed_dims=16, num_heads=2, head_dims=8, '
+        'patch_size=4, head_channels=4, tail_channels=4, '
+        f'router_cfg=dict(_delete_=True, type={router!r})), '
+        "test_cfg=dict(_delete_=True, mode='whole'))\n")
+    model = build_restorer(Config.fromfile(str(config)).model)
+    checkpoint = tmp_path / 'tiny.pth'
+    torch.save(dict(state_dict=model.state_dict()), checkpoint)
+    out = tmp_path / 'targets.json'
+    result = tool.main([str(config), str(checkpoint), '--json', '--out',
+                        str(out), '--region', '8', '--cfg-options',
+                        f'data_root={toy_cityscapes_root}'])
+    assert json.loads(out.read_text()) == result
+    assert sorted(result['weathers']) == ['fog', 'rain']
+    for row in result['weathers'].values():
+        assert type(row['meets_psnr']) is bool
+        assert row['grid_clean'] >= 0
+        assert ('uncertainty_spearman_mean' in row) == (router == 'uar')
+    assert 0 <= result['probe']['accuracy'] <= 1
+    assert result['probe']['majority'] == 2 / 3  # 8 rain, 4 fog val images
+    assert result['probe']['train_images'] == 4 * (2 * 2 + 2)
+    assert result['router'] == ('uar' if router == 'uar' else 'no MC router')
