@@ -3,7 +3,7 @@
 Used by ``tools/analysis/ablation_table1.py``.
 """
 import copy
-from typing import Dict, List, Sequence
+from typing import Dict, Sequence
 
 import numpy as np
 

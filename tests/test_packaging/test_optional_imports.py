@@ -182,8 +182,9 @@ def test_other_missing_modules_are_not_hidden(tmp_path, monkeypatch):
 
 
 def test_present_library_gives_the_real_class():
-    from mofme_mm.models.data_preprocessors.deweather_det_data_preprocessor \
-        import DeweatherDetDataPreprocessor
+    from mofme_mm.models.data_preprocessors.deweather_det_data_preprocessor import (
+        DeweatherDetDataPreprocessor,
+    )
     part = import_optional(
         'mofme_mm.models.data_preprocessors.deweather_det_data_preprocessor',
         'DeweatherDetDataPreprocessor', 'mmdet', MODELS)

@@ -1,12 +1,15 @@
 """tools/deployment/export_onnx.py and mofme_mm.deployment (ONNX export)."""
 import importlib.util
 import json
+import logging
 import os
 import os.path as osp
+import sys
 
 import numpy as np
 import pytest
 import torch
+from mmengine.logging import MMLogger
 from mmengine.registry import DefaultScope
 
 from mofme_mm.apis import init_restorer
@@ -17,6 +20,7 @@ pytest.importorskip('onnxscript')
 
 from mofme_mm.deployment.onnx_export import export_onnx  # noqa: E402
 from mofme_mm.deployment.onnx_runtime import OnnxRestorer  # noqa: E402
+from mofme_mm.deployment.stdout_guard import stdout_to_stderr  # noqa: E402
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -57,14 +61,20 @@ def _tool():
 def test_export_matches_pytorch_on_unseen_sizes(tmp_path, capsys, ffn, router):
     config, checkpoint = _restorer_files(tmp_path, ffn, _network(ffn, router))
     out = str(tmp_path / 'out' / f'{ffn}.onnx')
+    # loggers made before the tool runs (by an earlier tool or test) write
+    # to the stdout of their time: their lines must not reach the JSON
+    MMLogger.get_instance(f'earlier_{ffn}', log_level='INFO')
     # traced at 16 x 24; checked at that size, an unseen multiple of the
     # patch and an unseen size that is none (padded as the network pads)
     result = _tool().main([config, checkpoint, '--out', out, '--export-size',
                            '16', '24', '--check-sizes', '16', '24', '40', '28',
                            '30', '45', '--batch', '2', '--repeat', '1',
                            '--json'])
-    printed = json.loads(capsys.readouterr().out)
+    captured = capsys.readouterr()
+    printed = json.loads(captured.out)
     assert printed == json.loads(json.dumps(result))
+    assert captured.out.count('\n') == 1
+    assert 'Loads checkpoint' in captured.err  # mmengine's line, on stderr
     assert osp.isfile(out) and result['size_multiple'] == 4
     assert [c['size'] for c in result['checks']] == [[16, 24], [40, 28],
                                                      [30, 45]]
@@ -134,3 +144,28 @@ def test_export_onnx_keeps_the_old_file_when_it_fails(tmp_path):
         export_onnx(network, str(path), size=(10, 16))
     assert path.read_bytes() == b'old'
     assert os.listdir(tmp_path) == ['kept.onnx']
+
+
+def test_stdout_to_stderr_moves_existing_handlers_and_restores_them(capsys):
+    root_handler = logging.StreamHandler(sys.stdout)
+    logging.getLogger().addHandler(root_handler)
+    earlier = MMLogger.get_instance('earlier_guard', log_level='INFO')
+    try:
+        with stdout_to_stderr():
+            print('printed')
+            earlier.info('from mmengine')
+            logging.getLogger('some.library').warning('from a library')
+            fresh = MMLogger.get_instance('made_inside', log_level='INFO')
+            fresh.info('from a logger made inside')
+        print('result')
+        captured = capsys.readouterr()
+        assert captured.out == 'result\n'
+        for text in ('printed', 'from mmengine', 'from a library',
+                     'from a logger made inside'):
+            assert text in captured.err
+        # restored: the handlers write to stdout again after the block
+        earlier.info('after')
+        assert 'after' in capsys.readouterr().out
+        assert root_handler.stream is sys.stdout
+    finally:
+        logging.getLogger().removeHandler(root_handler)

@@ -68,6 +68,9 @@ def run_one(args, variant: str, seed: int) -> dict:
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=50)
     cfg.work_dir = osp.join(args.work_dir, f'{variant}_seed{seed}')
     cfg.log_level = 'WARNING'
+    # one visualiser per run: mmengine reuses an instance of the same name
+    # (with the first run's save_dir) for every later runner in the process
+    cfg.visualizer.name = f'ablation_{variant}_seed{seed}'
     start = time.time()
     runner = Runner.from_cfg(cfg)
     runner.train()
@@ -84,8 +87,9 @@ def main(argv: Optional[List[str]] = None) -> dict:
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
     runs = []
-    for variant in args.variants:
-        for seed in args.seeds:
+    # seeds outer: a run cut short still has every variant for its seeds
+    for seed in args.seeds:
+        for variant in args.variants:
             runs.append(run_one(args, variant, seed))
             print(f"{variant} seed {seed}: {runs[-1]['metrics']} "
                   f"({runs[-1]['train_s']} s)", flush=True)

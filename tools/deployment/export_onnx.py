@@ -18,7 +18,6 @@ both are printed, and the tool fails when a difference exceeds
 ``--tolerance``. See docs/deployment.md.
 """
 import argparse
-import contextlib
 import json
 import os.path as osp
 import sys
@@ -30,6 +29,7 @@ from mofme_mm.apis import init_restorer
 from mofme_mm.deployment.onnx_export import DEFAULT_OPSET, export_onnx
 from mofme_mm.deployment.onnx_runtime import OnnxRestorer
 from mofme_mm.deployment.parity import check_parity
+from mofme_mm.deployment.stdout_guard import stdout_to_stderr
 
 DEFAULT_CHECK_SIZES = [64, 96, 128, 64, 100, 140]
 
@@ -88,16 +88,18 @@ def main(argv: Optional[List[str]] = None) -> dict:
     """Export, check and print; return the results (raises on a mismatch)."""
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
-    with contextlib.redirect_stdout(sys.stderr):  # mmengine's log lines
+    # stdout carries only the results: log lines (mmengine's, the
+    # exporter's), from loggers made before or during the run, go to stderr
+    with stdout_to_stderr():
         restorer = init_restorer(args.config, args.checkpoint, device='cpu')
-    try:
-        exported = export_onnx(restorer.network, args.out,
-                               size=args.export_size, opset=args.opset)
-    except ValueError as error:
-        sys.exit(f'export_onnx: {args.config}: {error}')
-    session = OnnxRestorer(args.out, threads=args.threads)
-    checks = check_parity(restorer.network, session, args.check_sizes,
-                          batch=args.batch, repeat=args.repeat)
+        try:
+            exported = export_onnx(restorer.network, args.out,
+                                   size=args.export_size, opset=args.opset)
+        except ValueError as error:
+            sys.exit(f'export_onnx: {args.config}: {error}')
+        session = OnnxRestorer(args.out, threads=args.threads)
+        checks = check_parity(restorer.network, session, args.check_sizes,
+                              batch=args.batch, repeat=args.repeat)
     result = dict(exported, config=args.config, checkpoint=args.checkpoint,
                   threads=args.threads, checks=checks)
     if args.json:
