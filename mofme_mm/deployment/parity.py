@@ -55,8 +55,9 @@ def check_parity(network: nn.Module, session: OnnxRestorer,
                       torch_s=None, ort_s=None)
         if repeat:
             with torch.inference_mode():
-                record['torch_s'] = _median_seconds(lambda: graph(images),
+                record['torch_s'] = _median_seconds(lambda images=images: graph(images),
                                                     repeat)
-            record['ort_s'] = _median_seconds(lambda: session(array), repeat)
+            record['ort_s'] = _median_seconds(lambda array=array: session(array),
+                                              repeat)
         results.append(record)
     return results

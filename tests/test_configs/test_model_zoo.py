@@ -67,6 +67,6 @@ def test_openmim_reads_the_index():
     assert {'mofme_raincityscapes', 'mofme_allweather',
             'mofme_raincityscapes_toy'} <= set(names)
     table = convert2df(index)
-    assert table.loc['mofme_raincityscapes_toy',
-                     'toy cityscapes rain + fog (val)/psnr'] == 22.05
+    assert table.loc['mofme_toy_demo_restorer',
+                     'toy cityscapes rain (val)/psnr'] == 24.13
     assert table.loc['mofme_e128_allweather', 'parameters(M)'] == 84.75
