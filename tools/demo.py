@@ -91,7 +91,7 @@ def parse_args() -> argparse.Namespace:
                         help='toy detector to train: faster-rcnn (bbox mAP; '
                         'the default, measured to fit the 15-minute budget) '
                         'or mask-rcnn (bbox and segm mAP)')
-    # Faster R-CNN, 600 x 2 images: ~3.3 min at 1 thread (0.33 s/iteration)
+    # Faster R-CNN, 600 x 2 images: 3.0 min in `make demo` (quiet, 1 thread)
     parser.add_argument('--det-iters', type=int, default=600)
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument(
