@@ -8,6 +8,7 @@ from mmengine.model import BaseModule
 from torch import Tensor, nn
 
 from mofme_mm.models.layers import ResBlock, TransformerBlock
+from mofme_mm.models.layers.patch_embedding import PatchEmbedding
 from mofme_mm.models.layers.uncertainty_router import (
     record_routing_uncertainty,
 )
@@ -167,8 +168,8 @@ class MoFMEViT(BaseModule):
         self.head = nn.Sequential(
             nn.Conv2d(3, head_channels, 3, padding=1),
             ResBlock(head_channels), ResBlock(head_channels))
-        self.patch_embed = nn.Conv2d(
-            head_channels, embed_dims, patch_size, stride=patch_size)
+        self.patch_embed = PatchEmbedding(head_channels, embed_dims,
+                                          patch_size)
         self.embed_norm = nn.LayerNorm(embed_dims)
         self.blocks = nn.ModuleList(
             TransformerBlock(embed_dims, num_heads, head_dims, mlp_ratio,
@@ -224,10 +225,8 @@ class MoFMEViT(BaseModule):
         x = pad_to_multiple(x, self.patch_size).contiguous(
             memory_format=torch.channels_last)
         feats = self.head(x)
-        tokens = self.patch_embed(feats)  # (B, D, h, w)
-        batch, dims, grid_h, grid_w = tokens.shape
-        tokens = self.embed_norm(
-            tokens.permute(0, 2, 3, 1).reshape(batch, grid_h * grid_w, dims))
+        grid_h, grid_w = (size // self.patch_size for size in x.shape[-2:])
+        tokens = self.embed_norm(self.patch_embed(feats))  # (B, h*w, D)
         routing = []
         for block in self.blocks:
             tokens, aux = block(tokens)

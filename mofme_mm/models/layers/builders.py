@@ -9,7 +9,7 @@ from mofme_mm.registry import MODELS
 ROUTER_TYPES = {'topk': 'TopKRouter', 'uar': 'UncertaintyRouter'}
 # config fields whose values must be numbers / True or False
 NUMBER_FIELDS = ('dropout', 'eps', 'calibration_scale', 'drop')
-FLAG_FIELDS = ('renormalize', 'mc_at_test', 'bias', 'gated')
+FLAG_FIELDS = ('renormalize', 'mc_at_test', 'bias', 'gated', 'image_context')
 
 
 def check_field_types(owner: str, cfg: dict) -> None:

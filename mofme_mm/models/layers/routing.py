@@ -53,6 +53,27 @@ def topk_routing(logits: Tensor, top_k: int,
     return probs, weights, indices
 
 
+def with_image_context(x: Tensor) -> Tensor:
+    """Each token next to the mean token of its image: (B, N, D) -> (B, N, 2D).
+
+    The router input of ``image_context=True``: the second half is the same
+    for every token of an image (of a tile, under tiled inference), so the
+    router can choose experts by what the whole image looks like (its
+    weather) as well as by the token. Per image: batch-mates never mix.
+
+    Args:
+        x (Tensor): (B, N, D) tokens.
+
+    Returns:
+        Tensor: (B, N, 2D).
+    """
+    if x.dim() != 3:
+        raise ValueError(
+            'router_cfg.image_context=True routes on the mean token of each '
+            f'image and needs (B, N, D) tokens, got shape {tuple(x.shape)}.')
+    return torch.cat([x, x.mean(dim=1, keepdim=True).expand_as(x)], dim=-1)
+
+
 def mc_logit_deviations(x: Tensor, weight: Tensor, num_samples: int,
                         dropout: float) -> Tensor:
     """M Monte-Carlo dropout passes of a linear router, in ONE matrix product.

@@ -5,7 +5,7 @@ from torch import Tensor, nn
 
 from mofme_mm.registry import MODELS
 
-from .routing import RouterOutput, topk_routing
+from .routing import RouterOutput, topk_routing, with_image_context
 
 
 def check_routing_args(num_experts: int, top_k: int) -> None:
@@ -43,6 +43,9 @@ class TopKRouter(nn.Module):
             ``top_k=1`` the weight is then always 1 and the router learns only
             from the load-balance loss). Defaults to True.
         bias (bool): bias in the router projection. Defaults to True.
+        image_context (bool): route each token on itself and the mean token
+            of its image (``routing.with_image_context``; (B, N, D) inputs).
+            Defaults to False (the paper's router).
     """
 
     def __init__(self,
@@ -50,16 +53,21 @@ class TopKRouter(nn.Module):
                  num_experts: int,
                  top_k: int = 2,
                  renormalize: bool = True,
-                 bias: bool = True) -> None:
+                 bias: bool = True,
+                 image_context: bool = False) -> None:
         super().__init__()
         check_routing_args(num_experts, top_k)
         self.num_experts = int(num_experts)
         self.top_k = int(top_k)
         self.renormalize = renormalize
-        self.proj = nn.Linear(in_dims, self.num_experts, bias=bias)
+        self.image_context = image_context
+        self.proj = nn.Linear(in_dims * (2 if image_context else 1),
+                              self.num_experts, bias=bias)
 
     def forward(self, x: Tensor) -> RouterOutput:
         """Route tokens ``x`` (..., D); see :class:`RouterOutput`."""
+        if self.image_context:
+            x = with_image_context(x)
         logits = self.proj(x)
         probs, weights, indices = topk_routing(logits, self.top_k,
                                                self.renormalize)

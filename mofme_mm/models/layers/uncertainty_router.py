@@ -15,6 +15,7 @@ from .routing import (
     mc_prob_variance,
     routing_prob_spread,
     topk_routing,
+    with_image_context,
 )
 from .topk_router import check_routing_args
 
@@ -88,6 +89,10 @@ class UncertaintyRouter(nn.Module):
         uncertainty_on (str): ``'logits'`` or ``'probs'``, the quantity whose
             MC variance is returned for the uncertainty loss. Defaults to
             ``'logits'``.
+        image_context (bool): route each token on itself and the mean token
+            of its image (``routing.with_image_context``; (B, N, D) inputs;
+            the dropout acts on both halves). Defaults to False (the paper's
+            router).
     """
 
     def __init__(self,
@@ -101,7 +106,8 @@ class UncertaintyRouter(nn.Module):
                  calibration_scale: float = 1.0,
                  mc_at_test: bool = False,
                  bias: bool = True,
-                 uncertainty_on: str = 'logits') -> None:
+                 uncertainty_on: str = 'logits',
+                 image_context: bool = False) -> None:
         super().__init__()
         check_routing_args(num_experts, top_k)
         if (not isinstance(num_samples, Integral) or isinstance(
@@ -127,10 +133,14 @@ class UncertaintyRouter(nn.Module):
         self.calibration_scale = calibration_scale
         self.mc_at_test = mc_at_test
         self.uncertainty_on = uncertainty_on
-        self.proj = nn.Linear(in_dims, self.num_experts, bias=bias)
+        self.image_context = image_context
+        self.proj = nn.Linear(in_dims * (2 if image_context else 1),
+                              self.num_experts, bias=bias)
 
     def forward(self, x: Tensor) -> RouterOutput:
         """Route tokens ``x`` (..., D); see :class:`RouterOutput`."""
+        if self.image_context:
+            x = with_image_context(x)
         logits = self.proj(x)
         if self.training or self.mc_at_test:
             deviations = mc_logit_deviations(x, self.proj.weight,
@@ -164,6 +174,8 @@ class UncertaintyRouter(nn.Module):
         Returns:
             Tensor: (B, ...) float32 spread in ``[0, 1 - 1/E]``.
         """
+        if self.image_context:
+            x = with_image_context(x)
         generator = torch.Generator(device=x.device)
         generator.manual_seed(seed)
         return routing_prob_spread(x, self.proj.weight, self.proj.bias,
