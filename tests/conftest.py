@@ -7,6 +7,7 @@ from typing import Callable
 import cv2
 import numpy as np
 import pytest
+import torch
 
 from mofme_mm.datasets.cityscapes_naming import RAIN_PARAMS
 from mofme_mm.datasets.synthesis import make_toy_cityscapes
@@ -155,3 +156,25 @@ def recording_backend():
             self.images.append((name, image.copy(), step))
 
     return RecordingVisBackend()
+
+
+@pytest.fixture
+def cpu_bf16(monkeypatch):
+    """Let ``precision='bf16'`` run on this CPU, with or without oneDNN's
+    bf16 support.
+
+    Where the CPU has it (AVX-512 and up) nothing changes. Where it does not
+    (AVX2 only), the restorer's refusal (tested on its own in
+    ``test_precision.py``) is lifted for the test: PyTorch then runs the same
+    bf16 autocast in its reference kernels, slowly but with bf16 numbers, so
+    the bf16 code paths are checked on every machine.
+
+    Returns:
+        bool: whether the refusal was lifted (a child process needs the same:
+        see ``test_precision_flags.py``).
+    """
+    if torch.ops.mkldnn._is_mkldnn_bf16_supported():
+        return False
+    monkeypatch.setattr(torch.ops.mkldnn, '_is_mkldnn_bf16_supported',
+                        lambda: True)
+    return True

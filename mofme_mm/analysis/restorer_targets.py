@@ -6,13 +6,21 @@ Used by ``tools/analysis/restorer_targets.py``:
   selections each expert receives (the routing statistics of the probe);
 - :func:`probe_accuracy` - logistic regression from those statistics to the
   weather label, fit on one image set and scored on another;
+- :func:`record_router_inputs` / :func:`gradient_statistics` - the same
+  probe's two reference inputs: what the routers see (their mean input
+  token) and what the weathered image shows (its neighbour differences);
 - :func:`region_means` / :func:`spearman` - the per-region rank correlation
   between the uncertainty map and the restoration error.
 """
-from typing import Dict, List, Sequence
+from contextlib import contextmanager
+from typing import Dict, Iterator, List, Sequence
 
 import numpy as np
 import torch
+from torch import nn
+
+from mofme_mm.models.layers.topk_router import TopKRouter
+from mofme_mm.models.layers.uncertainty_router import UncertaintyRouter
 
 TARGET_PSNR_GAIN = 5.0  # dB over the input, per weather
 TARGET_SSIM_GAIN = 0.03  # over the input, per weather
@@ -78,6 +86,59 @@ def probe_accuracy(train_x: np.ndarray, train_y: Sequence[str],
     probe.fit(np.asarray(train_x), np.asarray(train_y))
     return float((probe.predict(np.asarray(test_x)) == np.asarray(test_y)
                   ).mean())
+
+
+@contextmanager
+def record_router_inputs(network: nn.Module) -> Iterator[List[np.ndarray]]:
+    """Record, per router call, each image's mean input token.
+
+    While the context is open, every call of a :class:`TopKRouter` or
+    :class:`UncertaintyRouter` inside ``network`` appends the mean over the
+    tokens of its ``(B, N, D)`` input, a ``(B, D)`` float64 array, to the
+    yielded list (calls in network order). Routing is not changed.
+
+    Args:
+        network (nn.Module): the restoration network.
+
+    Yields:
+        list[np.ndarray]: the recorded ``(B, D)`` arrays.
+    """
+    records: List[np.ndarray] = []
+
+    def record(module, args):
+        tokens = args[0]
+        records.append(tokens.detach().double().reshape(
+            tokens.shape[0], -1, tokens.shape[-1]).mean(1).cpu().numpy())
+
+    handles = [module.register_forward_pre_hook(record)
+               for module in network.modules()
+               if isinstance(module, (TopKRouter, UncertaintyRouter))]
+    try:
+        yield records
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+def gradient_statistics(images: torch.Tensor) -> np.ndarray:
+    """Per image: mean absolute horizontal and vertical neighbour
+    differences of its grey image, and their ratio (vertical / horizontal).
+
+    What a weathered image shows without any network: rain streaks are
+    near-vertical, so they raise the horizontal differences more than the
+    vertical ones; fog lowers both.
+
+    Args:
+        images (torch.Tensor): ``(B, C, H, W)`` images.
+
+    Returns:
+        np.ndarray: ``(B, 3)`` float64.
+    """
+    grey = images.detach().double().mean(1)
+    across = (grey[:, :, 1:] - grey[:, :, :-1]).abs().flatten(1).mean(1)
+    along = (grey[:, 1:] - grey[:, :-1]).abs().flatten(1).mean(1)
+    ratio = along / across.clamp_min(1e-12)
+    return torch.stack([across, along, ratio], dim=1).cpu().numpy()
 
 
 def region_means(image: np.ndarray, region: int) -> np.ndarray:

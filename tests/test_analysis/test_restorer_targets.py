@@ -11,10 +11,14 @@ from mmengine.config import Config
 
 from mofme_mm.analysis.restorer_targets import (
     expert_usage,
+    gradient_statistics,
     probe_accuracy,
+    record_router_inputs,
     region_means,
     spearman,
 )
+from mofme_mm.models.layers.topk_router import TopKRouter
+from mofme_mm.models.layers.uncertainty_router import UncertaintyRouter
 from mofme_mm.models.utils import build_restorer
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -41,6 +45,32 @@ def test_probe_separates_separable_weathers_and_not_noise():
     assert probe_accuracy(noise[::2], y[::2], noise[1::2], y[1::2]) < 0.8
     with pytest.raises(ValueError, match='two weathers'):
         probe_accuracy(x[:10], ['rain'] * 10, x[10:], y[10:])
+
+
+def test_record_router_inputs_keeps_each_calls_mean_token_then_unhooks():
+    routers = torch.nn.ModuleList([TopKRouter(8, 4, 2),
+                                   UncertaintyRouter(8, 4, 2)]).eval()
+    first, second = torch.randn(2, 5, 8), torch.randn(2, 7, 8)
+    with record_router_inputs(routers) as records:
+        routers[0](first)
+        routers[1](second)
+    assert len(records) == 2
+    np.testing.assert_allclose(records[0], first.double().mean(1).numpy())
+    np.testing.assert_allclose(records[1], second.double().mean(1).numpy())
+    routers[0](first)  # after the context: no hook left
+    assert len(records) == 2
+    assert not routers[0]._forward_pre_hooks
+
+
+def test_gradient_statistics_tell_vertical_streaks_from_flat_images():
+    streaks = torch.zeros(1, 3, 6, 8)
+    streaks[..., ::2] = 1.0  # vertical stripes: every column change is 1
+    flat = torch.full((1, 3, 6, 8), 0.5)
+    rows = gradient_statistics(torch.cat([streaks, flat]))
+    np.testing.assert_allclose(rows[0], [1.0, 0.0, 0.0])
+    np.testing.assert_allclose(rows[1], [0.0, 0.0, 0.0])
+    np.testing.assert_allclose(
+        gradient_statistics(streaks.transpose(-1, -2))[0, :2], [0.0, 1.0])
 
 
 def test_region_means_and_spearman():
@@ -91,7 +121,9 @@ def test_tool_measures_a_checkpoint_on_the_toy_tree(tmp_path, router,
         assert type(row['meets_psnr']) is bool
         assert row['grid_clean'] >= 0
         assert ('uncertainty_spearman_mean' in row) == (router == 'uar')
-    assert 0 <= result['probe']['accuracy'] <= 1
+    for key in ('accuracy', 'router_input_accuracy',
+                'input_gradients_accuracy'):
+        assert 0 <= result['probe'][key] <= 1
     assert result['probe']['majority'] == 2 / 3  # 8 rain, 4 fog val images
     assert result['probe']['train_images'] == 4 * (2 * 2 + 2)
     assert result['router'] == ('uar' if router == 'uar' else 'no MC router')

@@ -6,7 +6,8 @@ import torch
 from mofme_mm.apis import init_restorer, restore_images
 
 
-def test_init_restorer_sets_test_cfg_precision(tiny_restorer_files):
+def test_init_restorer_sets_test_cfg_precision(tiny_restorer_files,
+                                               cpu_bf16):
     model = init_restorer(*tiny_restorer_files, device='cpu',
                           precision='bf16')
     assert model.test_cfg['precision'] == 'bf16'

@@ -68,5 +68,5 @@ def test_openmim_reads_the_index():
             'mofme_raincityscapes_toy'} <= set(names)
     table = convert2df(index)
     assert table.loc['mofme_toy_demo_restorer',
-                     'toy cityscapes rain (val)/psnr'] == 24.13
+                     'toy cityscapes rain (val)/psnr'] == 24.34
     assert table.loc['mofme_e128_allweather', 'parameters(M)'] == 84.75

@@ -155,10 +155,8 @@ def test_benchmark_json_records_are_consistent(write_config, tiny_network,
     assert math.isfinite(records[0]['peak_mem_mb'])
 
 
-@pytest.mark.skipif(not torch.ops.mkldnn._is_mkldnn_bf16_supported(),
-                    reason='this CPU has no bf16 support in oneDNN')
 def test_benchmark_json_fp32_and_bf16_each_against_its_own_rate(
-        write_config, tiny_network, load_tool, capsys):
+        write_config, tiny_network, load_tool, capsys, cpu_bf16):
     config = write_config('fme', tiny_network('fme', 4), wrap=True)
     load_tool('benchmark').main([config, '--shape', '16', '16', '--repeat', '1',
                                  '--warmup', '0', '--threads', '1',

@@ -35,7 +35,7 @@ def _deweather(argv):
     return module.main(argv)
 
 
-def test_deweather_precision_bf16_and_unsupported_fp16(tiny_files,
+def test_deweather_precision_bf16_and_unsupported_fp16(tiny_files, cpu_bf16,
                                                        monkeypatch, capsys):
     tmp, config, checkpoint = tiny_files
     image = np.random.default_rng(0).integers(0, 256, (40, 56, 3),
@@ -62,14 +62,22 @@ def test_deweather_precision_bf16_and_unsupported_fp16(tiny_files,
     assert not (tmp / 'fp16').exists()
 
 
-def test_test_tool_precision_bf16_metrics_close_to_fp32(tiny_files):
+# runs a script as __main__ with the cpu_bf16 fixture's patch applied
+WITH_CPU_BF16 = ('import runpy, sys, torch; '
+                 'torch.ops.mkldnn._is_mkldnn_bf16_supported = lambda: True; '
+                 'sys.argv = sys.argv[1:]; '
+                 'runpy.run_path(sys.argv[0], run_name="__main__")')
+
+
+def test_test_tool_precision_bf16_metrics_close_to_fp32(tiny_files, cpu_bf16):
     tmp, config, checkpoint = tiny_files
+    launcher = ['-c', WITH_CPU_BF16] if cpu_bf16 else []
     metrics = {}
     for precision in ('fp32', 'bf16'):
         out = tmp / f'test_{precision}'
-        result = run_tool(['tools/test.py', config, checkpoint, '--work-dir',
-                           str(tmp / f'work_{precision}'), '--out', str(out),
-                           '--precision', precision])
+        result = run_tool([*launcher, 'tools/test.py', config, checkpoint,
+                           '--work-dir', str(tmp / f'work_{precision}'),
+                           '--out', str(out), '--precision', precision])
         assert result.returncode == 0, result.stderr[-3000:]
         metrics[precision] = json.load(open(out / 'metrics.json'))
     for key in ('rain/PSNR', 'fog/PSNR'):

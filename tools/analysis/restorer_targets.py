@@ -18,7 +18,11 @@ On the config's test set (whole frames, restored as its ``test_cfg`` says):
    histograms per MoE layer to the weather label, trained on the train
    split's frames (with the test pipeline: whole frames) and scored on the
    test split; target >= 90% with UaR (``majority``: the accuracy of always
-   answering the commonest test weather, the chance level to beat);
+   answering the commonest test weather, the chance level to beat); the
+   same probe on the routers' mean input tokens and on the input images'
+   neighbour differences (``router_input_accuracy``,
+   ``input_gradients_accuracy``) tells whether the weather is there to be
+   routed by at all;
 4. with the uncertainty-aware router: the Spearman rank correlation, per
    image, between the mean uncertainty map and the mean absolute error over
    ``--region`` x ``--region`` blocks (mean, std, share of images > 0).
@@ -42,7 +46,9 @@ from mofme_mm.analysis.restorer_targets import (
     TARGET_PSNR_GAIN,
     TARGET_SSIM_GAIN,
     expert_usage,
+    gradient_statistics,
     probe_accuracy,
+    record_router_inputs,
     region_means,
     spearman,
 )
@@ -93,19 +99,23 @@ def to_hwc(image: torch.Tensor) -> np.ndarray:
     return image.detach().double().permute(1, 2, 0).cpu().numpy()
 
 
-def routing_rows(model, dataset, num_experts: int):
-    """Expert-usage histograms and weather labels of every image."""
-    rows, labels = [], []
+def routing_rows(model, dataset, num_experts: int) -> dict:
+    """Per image: its expert-usage histograms (``usage``), its routers' mean
+    input tokens (``router_input``) and its input's neighbour differences
+    (``input_gradients``), as ``(n, d)`` arrays, and the weather labels."""
+    rows, labels = defaultdict(list), []
     for index in range(len(dataset)):
         data = dataset[index]
         inputs = model.data_preprocessor(
             dict(inputs=[data['inputs']], data_samples=[data['data_samples']]),
             False)['inputs']
-        with torch.no_grad():
+        with torch.no_grad(), record_router_inputs(model.network) as tokens:
             _, aux = model.network(inputs)
-        rows.append(expert_usage(aux['routing'], num_experts)[0])
+        rows['usage'].append(expert_usage(aux['routing'], num_experts)[0])
+        rows['router_input'].append(np.concatenate(tokens, axis=1)[0])
+        rows['input_gradients'].append(gradient_statistics(inputs)[0])
         labels.append(data['data_samples'].metainfo['weather'])
-    return np.stack(rows), labels
+    return {key: np.stack(value) for key, value in rows.items()}, labels
 
 
 def measure(args) -> dict:
@@ -180,13 +190,19 @@ def measure(args) -> dict:
         train_x, train_y = routing_rows(model, whole_frame_dataset(
             model.cfg, 'train'), num_experts)
         test_x, test_y = routing_rows(model, test_set, num_experts)
-        accuracy = probe_accuracy(train_x, train_y, test_x, test_y)
+        accuracy, router_input, input_gradients = (
+            probe_accuracy(train_x[key], train_y, test_x[key], test_y)
+            for key in ('usage', 'router_input', 'input_gradients'))
         result['probe'] = dict(
             accuracy=accuracy, train_images=len(train_y),
-            test_images=len(test_y), features=int(train_x.shape[1]),
+            test_images=len(test_y), features=int(train_x['usage'].shape[1]),
             target=TARGET_PROBE, meets=bool(accuracy >= TARGET_PROBE),
             # what always answering the commonest held-out weather scores
-            majority=max(test_y.count(w) for w in set(test_y)) / len(test_y))
+            majority=max(test_y.count(w) for w in set(test_y)) / len(test_y),
+            # the same probe on what the routers see and on what the
+            # weathered image shows: is the weather there to route by?
+            router_input_accuracy=router_input,
+            input_gradients_accuracy=input_gradients)
     result['targets_met'] = all(
         row['meets_psnr'] and row['meets_ssim'] and row['meets_grid']
         for row in result['weathers'].values())
@@ -220,6 +236,10 @@ def summary(result: dict) -> str:
                      f"majority label {probe['majority']:.1%}; "
                      f"{'ok' if probe['meets'] else 'MISSED'} "
                      f"target {probe['target']:.0%})")
+        lines.append(f"  same probe on the routers' mean input tokens: "
+                     f"{probe['router_input_accuracy']:.1%}; on the input "
+                     f"images' neighbour differences: "
+                     f"{probe['input_gradients_accuracy']:.1%}")
     lines.append(f"all restoration targets met: {result['targets_met']}")
     return '\n'.join(lines)
 

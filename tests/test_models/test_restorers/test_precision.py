@@ -39,7 +39,7 @@ def test_test_cfg_precision_default_and_refusal():
         restorer.set_precision('float32')
 
 
-def test_bf16_restore_equals_autocast_and_stays_close_to_fp32():
+def test_bf16_restore_equals_autocast_and_stays_close_to_fp32(cpu_bf16):
     restorer = _restorer('bf16')
     images = torch.rand(2, 3, 32, 40)
     with torch.no_grad():
@@ -65,7 +65,7 @@ def test_fp32_restore_turns_an_outer_autocast_off():
     assert torch.equal(plain, inside)
 
 
-def test_tiled_bf16_restore_blends_in_fp32():
+def test_tiled_bf16_restore_blends_in_fp32(cpu_bf16):
     restorer = _restorer('bf16', mode='tile', tile_size=16, tile_overlap=4,
                          tile_batch_size=3)
     images = torch.rand(1, 3, 40, 36)
@@ -77,7 +77,7 @@ def test_tiled_bf16_restore_blends_in_fp32():
     torch.testing.assert_close(restored, full, atol=0.05, rtol=0)
 
 
-def test_cached_weights_follow_new_weights():
+def test_cached_weights_follow_new_weights(cpu_bf16):
     restorer = _restorer('bf16')
     images = torch.rand(1, 3, 32, 32)
     with torch.no_grad():
@@ -116,7 +116,7 @@ def test_low_precision_parameters_cover_experts_not_norms():
     assert not [n for n in names if 'norm' in n]
 
 
-def test_bf16_restore_with_gradients_trains_fp32_weights():
+def test_bf16_restore_with_gradients_trains_fp32_weights(cpu_bf16):
     restorer = _restorer('bf16')
     restorer.train()
     restored = restorer.restore(torch.rand(1, 3, 16, 16))

@@ -20,7 +20,7 @@ TINY_RESTORER = dict(
 
 @pytest.mark.parametrize('cls', [DeweatherSegDataPreProcessor,
                                  DeweatherDetDataPreprocessor])
-def test_preprocessor_precision_reaches_the_restorer(cls):
+def test_preprocessor_precision_reaches_the_restorer(cls, cpu_bf16):
     with DefaultScope.overwrite_default_scope('mofme_mm'):
         torch.manual_seed(0)
         holder = cls(restorer=TINY_RESTORER, untrained_restorer=True,
