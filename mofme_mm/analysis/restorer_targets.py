@@ -6,6 +6,8 @@ Used by ``tools/analysis/restorer_targets.py``:
   selections each expert receives (the routing statistics of the probe);
 - :func:`probe_accuracy` - logistic regression from those statistics to the
   weather label, fit on one image set and scored on another;
+- :func:`record_routing_probabilities` - per image, the routers' mean
+  softmax over the experts (the soft routing statistics);
 - :func:`record_router_inputs` / :func:`gradient_statistics` - the same
   probe's two reference inputs: what the routers see (their mean input
   token) and what the weathered image shows (its neighbour differences);
@@ -89,7 +91,36 @@ def probe_accuracy(train_x: np.ndarray, train_y: Sequence[str],
 
 
 @contextmanager
-def record_router_inputs(network: nn.Module) -> Iterator[List[np.ndarray]]:
+def _record_routers(network: nn.Module, summarise,
+                    before: bool) -> Iterator[List[np.ndarray]]:
+    """Hook every router of ``network``; each call appends
+    ``summarise(tensor)`` (its input when ``before``, else its output's
+    ``probs``) to the yielded list, in call order; unhooked on exit."""
+    records: List[np.ndarray] = []
+    routers = [module for module in network.modules()
+               if isinstance(module, (TopKRouter, UncertaintyRouter))]
+    if before:
+        handles = [router.register_forward_pre_hook(
+            lambda module, args: records.append(summarise(args[0])))
+            for router in routers]
+    else:
+        handles = [router.register_forward_hook(
+            lambda module, args, out: records.append(summarise(out.probs)))
+            for router in routers]
+    try:
+        yield records
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+def _image_means(values: torch.Tensor) -> np.ndarray:
+    """``(B, ..., C)`` -> ``(B, C)`` float64 mean over the middle axes."""
+    return values.detach().double().reshape(
+        values.shape[0], -1, values.shape[-1]).mean(1).cpu().numpy()
+
+
+def record_router_inputs(network: nn.Module):
     """Record, per router call, each image's mean input token.
 
     While the context is open, every call of a :class:`TopKRouter` or
@@ -100,24 +131,27 @@ def record_router_inputs(network: nn.Module) -> Iterator[List[np.ndarray]]:
     Args:
         network (nn.Module): the restoration network.
 
-    Yields:
-        list[np.ndarray]: the recorded ``(B, D)`` arrays.
+    Returns:
+        A context manager yielding the list of recorded ``(B, D)`` arrays.
     """
-    records: List[np.ndarray] = []
+    return _record_routers(network, _image_means, before=True)
 
-    def record(module, args):
-        tokens = args[0]
-        records.append(tokens.detach().double().reshape(
-            tokens.shape[0], -1, tokens.shape[-1]).mean(1).cpu().numpy())
 
-    handles = [module.register_forward_pre_hook(record)
-               for module in network.modules()
-               if isinstance(module, (TopKRouter, UncertaintyRouter))]
-    try:
-        yield records
-    finally:
-        for handle in handles:
-            handle.remove()
+def record_routing_probabilities(network: nn.Module):
+    """Record, per router call, each image's mean routing probabilities.
+
+    As :func:`record_router_inputs`, but what is kept is the mean over the
+    tokens of the router's ``probs`` (its softmax over all E experts, before
+    the top-k choice), a ``(B, E)`` float64 array per call: the soft
+    routing statistics, next to the hard ones of :func:`expert_usage`.
+
+    Args:
+        network (nn.Module): the restoration network.
+
+    Returns:
+        A context manager yielding the list of recorded ``(B, E)`` arrays.
+    """
+    return _record_routers(network, _image_means, before=False)
 
 
 def gradient_statistics(images: torch.Tensor) -> np.ndarray:

@@ -1,8 +1,10 @@
 """The #14 measures: expert usage, probe, region means, rank correlation,
 and tools/analysis/restorer_targets.py on a checkpoint."""
-import importlib.util
 import json
+import os
 import os.path as osp
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -14,6 +16,7 @@ from mofme_mm.analysis.restorer_targets import (
     gradient_statistics,
     probe_accuracy,
     record_router_inputs,
+    record_routing_probabilities,
     region_means,
     spearman,
 )
@@ -62,6 +65,22 @@ def test_record_router_inputs_keeps_each_calls_mean_token_then_unhooks():
     assert not routers[0]._forward_pre_hooks
 
 
+def test_record_routing_probabilities_keeps_each_calls_mean_softmax():
+    routers = torch.nn.ModuleList([TopKRouter(8, 4, 1),
+                                   UncertaintyRouter(8, 3, 2)]).eval()
+    first, second = torch.randn(2, 5, 8), torch.randn(2, 7, 8)
+    with record_routing_probabilities(routers) as records:
+        expected = [routers[0](first).probs, routers[1](second).probs]
+    assert [r.shape for r in records] == [(2, 4), (2, 3)]
+    for record, probs in zip(records, expected):
+        np.testing.assert_allclose(record, probs.detach().double().mean(1),
+                                   rtol=1e-6)
+        np.testing.assert_allclose(record.sum(1), 1.0, rtol=1e-6)
+    routers[1](second)  # after the context: no hook left
+    assert len(records) == 2
+    assert not routers[1]._forward_hooks
+
+
 def test_gradient_statistics_tell_vertical_streaks_from_flat_images():
     streaks = torch.zeros(1, 3, 6, 8)
     streaks[..., ::2] = 1.0  # vertical stripes: every column change is 1
@@ -83,23 +102,14 @@ def test_region_means_and_spearman():
     assert np.isnan(spearman([1, 1, 1], [1, 2, 3]))
 
 
-def _load_tool():
-    """tools/analysis/restorer_targets.py as a module."""
-    path = osp.join(REPO, 'tools', 'analysis', 'restorer_targets.py')
-    spec = importlib.util.spec_from_file_location('tool_restorer_targets',
-                                                  path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize('router', ['uar', 'topk'])
 def test_tool_measures_a_checkpoint_on_the_toy_tree(tmp_path, router,
                                                     toy_cityscapes_root):
-    """The whole tool on a random-weight tiny restorer: JSON-clean output,
-    every weather, the probe, and the uncertainty rows only with UaR; the
-    toy config's data_root reaches its datasets through --cfg-options."""
-    tool = _load_tool()
+    """The whole tool, run as users run it, on a random-weight tiny
+    restorer: with --json its stdout is the JSON alone (the log goes to
+    stderr), every weather, the probe, and the uncertainty rows only with
+    UaR; the toy config's data_root reaches its datasets through
+    --cfg-options."""
     base = osp.join(REPO, 'configs', 'toy', 'mofme_toy_demo_restorer.py')
     config = tmp_path / 'tiny.py'
     config.write_text(
@@ -112,17 +122,22 @@ def test_tool_measures_a_checkpoint_on_the_toy_tree(tmp_path, router,
     checkpoint = tmp_path / 'tiny.pth'
     torch.save(dict(state_dict=model.state_dict()), checkpoint)
     out = tmp_path / 'targets.json'
-    result = tool.main([str(config), str(checkpoint), '--json', '--out',
-                        str(out), '--region', '8', '--cfg-options',
-                        f'data_root={toy_cityscapes_root}'])
+    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=REPO)
+    run = subprocess.run(
+        [sys.executable, osp.join('tools', 'analysis', 'restorer_targets.py'),
+         str(config), str(checkpoint), '--json', '--out', str(out),
+         '--region', '8', '--cfg-options', f'data_root={toy_cityscapes_root}'],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
     assert json.loads(out.read_text()) == result
     assert sorted(result['weathers']) == ['fog', 'rain']
     for row in result['weathers'].values():
         assert type(row['meets_psnr']) is bool
         assert row['grid_clean'] >= 0
         assert ('uncertainty_spearman_mean' in row) == (router == 'uar')
-    for key in ('accuracy', 'router_input_accuracy',
-                'input_gradients_accuracy'):
+    for key in ('accuracy', 'probabilities_accuracy',
+                'router_input_accuracy', 'input_gradients_accuracy'):
         assert 0 <= result['probe'][key] <= 1
     assert result['probe']['majority'] == 2 / 3  # 8 rain, 4 fog val images
     assert result['probe']['train_images'] == 4 * (2 * 2 + 2)

@@ -19,10 +19,11 @@ On the config's test set (whole frames, restored as its ``test_cfg`` says):
    split's frames (with the test pipeline: whole frames) and scored on the
    test split; target >= 90% with UaR (``majority``: the accuracy of always
    answering the commonest test weather, the chance level to beat); the
-   same probe on the routers' mean input tokens and on the input images'
-   neighbour differences (``router_input_accuracy``,
-   ``input_gradients_accuracy``) tells whether the weather is there to be
-   routed by at all;
+   same probe on the soft routing, each image's mean softmax over the
+   experts per router (``probabilities_accuracy``); and on the routers'
+   mean input tokens and the input images' neighbour differences
+   (``router_input_accuracy``, ``input_gradients_accuracy``), which tells
+   whether the weather is there to be routed by at all;
 4. with the uncertainty-aware router: the Spearman rank correlation, per
    image, between the mean uncertainty map and the mean absolute error over
    ``--region`` x ``--region`` blocks (mean, std, share of images > 0).
@@ -30,6 +31,7 @@ On the config's test set (whole frames, restored as its ``test_cfg`` says):
 Prints a summary (``--json``: the JSON) and writes it to ``--out`` if given.
 """
 import argparse
+import contextlib
 import copy
 import json
 import sys
@@ -49,10 +51,12 @@ from mofme_mm.analysis.restorer_targets import (
     gradient_statistics,
     probe_accuracy,
     record_router_inputs,
+    record_routing_probabilities,
     region_means,
     spearman,
 )
 from mofme_mm.apis import init_restorer
+from mofme_mm.deployment.stdout_guard import stdout_to_stderr
 from mofme_mm.engine.runner_setup import apply_cfg_options
 from mofme_mm.evaluation.functional.patch_grid import patch_grid_score
 from mofme_mm.evaluation.metrics import RestorationMetric
@@ -109,9 +113,11 @@ def routing_rows(model, dataset, num_experts: int) -> dict:
         inputs = model.data_preprocessor(
             dict(inputs=[data['inputs']], data_samples=[data['data_samples']]),
             False)['inputs']
-        with torch.no_grad(), record_router_inputs(model.network) as tokens:
+        with torch.no_grad(), record_router_inputs(model.network) as tokens, \
+                record_routing_probabilities(model.network) as probs:
             _, aux = model.network(inputs)
         rows['usage'].append(expert_usage(aux['routing'], num_experts)[0])
+        rows['probabilities'].append(np.concatenate(probs, axis=1)[0])
         rows['router_input'].append(np.concatenate(tokens, axis=1)[0])
         rows['input_gradients'].append(gradient_statistics(inputs)[0])
         labels.append(data['data_samples'].metainfo['weather'])
@@ -190,15 +196,18 @@ def measure(args) -> dict:
         train_x, train_y = routing_rows(model, whole_frame_dataset(
             model.cfg, 'train'), num_experts)
         test_x, test_y = routing_rows(model, test_set, num_experts)
-        accuracy, router_input, input_gradients = (
+        accuracy, probabilities, router_input, input_gradients = (
             probe_accuracy(train_x[key], train_y, test_x[key], test_y)
-            for key in ('usage', 'router_input', 'input_gradients'))
+            for key in ('usage', 'probabilities', 'router_input',
+                        'input_gradients'))
         result['probe'] = dict(
             accuracy=accuracy, train_images=len(train_y),
             test_images=len(test_y), features=int(train_x['usage'].shape[1]),
             target=TARGET_PROBE, meets=bool(accuracy >= TARGET_PROBE),
             # what always answering the commonest held-out weather scores
             majority=max(test_y.count(w) for w in set(test_y)) / len(test_y),
+            # the soft routing: mean softmax over the experts per router
+            probabilities_accuracy=probabilities,
             # the same probe on what the routers see and on what the
             # weathered image shows: is the weather there to route by?
             router_input_accuracy=router_input,
@@ -236,6 +245,8 @@ def summary(result: dict) -> str:
                      f"majority label {probe['majority']:.1%}; "
                      f"{'ok' if probe['meets'] else 'MISSED'} "
                      f"target {probe['target']:.0%})")
+        lines.append(f"  same probe on the mean routing probabilities: "
+                     f"{probe['probabilities_accuracy']:.1%}")
         lines.append(f"  same probe on the routers' mean input tokens: "
                      f"{probe['router_input_accuracy']:.1%}; on the input "
                      f"images' neighbour differences: "
@@ -247,7 +258,9 @@ def summary(result: dict) -> str:
 def main(argv: Optional[List[str]] = None) -> dict:
     """Measure, print, and write the JSON when asked."""
     args = parse_args(argv)
-    result = measure(args)
+    # with --json, stdout carries the JSON alone: the log goes to stderr
+    with stdout_to_stderr() if args.json else contextlib.nullcontext():
+        result = measure(args)
     text = json.dumps(result, indent=1, allow_nan=False)
     print(text if args.json else summary(result))
     if args.out:
