@@ -63,6 +63,7 @@ from mofme_mm.models.restorers.precision import (
     check_precision_supported,
 )
 from mofme_mm.utils.output_guard import check_writable_dir
+from mofme_mm.utils.package_configs import config_argument
 
 
 def _int_type(minimum: int, what: str):
@@ -94,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
         description='Deweather images, image folders or videos')
     parser.add_argument(
         'inputs', nargs='+', help='image files, folders and/or video files')
-    parser.add_argument('--config', required=True,
+    parser.add_argument('--config', required=True, type=config_argument,
                         help='restorer config file (its model is a '
                         'DeweatherRestorer)')
     parser.add_argument(

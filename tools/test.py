@@ -58,12 +58,14 @@ from mofme_mm.models.restorers.precision import (
 )
 from mofme_mm.registry import RUNNERS
 from mofme_mm.utils.atomic_write import atomic_write_bytes
+from mofme_mm.utils.package_configs import config_argument
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Test (and evaluate) a deweathering model')
-    parser.add_argument('config', help='test config file path')
+    parser.add_argument('config', type=config_argument,
+                        help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument(
         '--work-dir',

@@ -19,11 +19,13 @@ from mofme_mm.engine.runner_setup import (
     teardown_distributed,
 )
 from mofme_mm.registry import RUNNERS
+from mofme_mm.utils.package_configs import config_argument
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a deweathering model')
-    parser.add_argument('config', help='train config file path')
+    parser.add_argument('config', type=config_argument,
+                        help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
         '--resume',

@@ -7,6 +7,9 @@ names one of them from any directory:
 
 - :func:`resolve_config` turns such a path into a file; the restorer builder
   uses it (``restorer='mofme_mm::mofme_raincityscapes.py'``).
+- :func:`config_argument` is the argparse ``type`` of every tool's config
+  argument: the tools accept shipped configs, and a missing config is one
+  line of usage error naming it, before anything is built.
 - Importing mofme_mm calls :func:`register_with_mmengine`, so that a user's
   config may also say ``_base_ = ['mofme_mm::toy/seg_fcn_toy_cityscapes.py']``
   -- provided mofme_mm is imported before the config is read: mmengine
@@ -16,6 +19,7 @@ names one of them from any directory:
   the model is built, after ``custom_imports``). mmengine accepts a
   ``pkg::`` base only inside a folder (``pkg::folder/file.py``).
 """
+import argparse
 import difflib
 import os
 import os.path as osp
@@ -74,6 +78,32 @@ def resolve_config(path: str) -> str:
                           '') + '. The path is relative to configs/ of the '
             'repository, e.g. mofme_mm::mofme_raincityscapes.py.')
     return full
+
+
+def config_argument(path: str) -> str:
+    """argparse ``type`` of the tools' config arguments: an existing file.
+
+    Args:
+        path (str): The value given on the command line, a file path or a
+            ``mofme_mm::`` path.
+
+    Returns:
+        str: The config file (shipped configs resolved to their file).
+
+    Raises:
+        argparse.ArgumentTypeError: No such config; argparse prints the
+            message on one line with the argument's name and exits with 2.
+    """
+    try:
+        resolved = resolve_config(path)
+    except FileNotFoundError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    if not osp.isfile(resolved):
+        raise argparse.ArgumentTypeError(
+            f'config {path!r} does not exist: pass a config file such as '
+            'configs/mofme_raincityscapes.py, or a shipped one as '
+            'mofme_mm::<path under configs/>')
+    return resolved
 
 
 def register_with_mmengine() -> None:

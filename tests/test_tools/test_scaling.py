@@ -29,6 +29,8 @@ def test_scaling_writes_a_row_per_model_and_expert_count(write_config, tiny_netw
     assert png.startswith(b'\x89PNG') and len(png) > 10_000
 
 
-def test_scaling_missing_config_names_the_flag(load_tool, tmp_path):
-    with pytest.raises(FileNotFoundError, match='--moe-config'):
+def test_scaling_missing_config_names_the_flag(load_tool, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
         load_tool('scaling').main(['--moe-config', str(tmp_path / 'nope.py')])
+    assert exit_info.value.code == 2
+    assert 'argument --moe-config' in capsys.readouterr().err

@@ -36,6 +36,7 @@ from mofme_mm.analysis.ablation import (
 )
 from mofme_mm.engine.runner_setup import apply_cfg_options
 from mofme_mm.utils.atomic_write import atomic_write_bytes
+from mofme_mm.utils.package_configs import config_argument
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEFAULT_CFG = osp.join(REPO, 'configs', 'toy', 'mofme_toy_demo_restorer.py')
@@ -45,7 +46,7 @@ WEATHERS = ('rain', 'fog')
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     """Parse the command line (``argv`` defaults to ``sys.argv[1:]``)."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--config', default=DEFAULT_CFG,
+    parser.add_argument('--config', default=DEFAULT_CFG, type=config_argument,
                         help='base restorer config')
     parser.add_argument('--data-root', default='data/toy_cityscapes')
     parser.add_argument('--epochs', type=int, default=20)

@@ -29,6 +29,7 @@ from mofme_mm.models.restorers.precision import (
     PRECISIONS,
     check_precision_supported,
 )
+from mofme_mm.utils.package_configs import config_argument
 
 COLUMNS = [('config', 'config', '{}'), ('precision', 'precision', '{}'),
            ('params_m', 'params (M)', '{:.2f}'),
@@ -62,7 +63,8 @@ def _rates(texts: List[str]) -> Dict[str, float]:
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     """Parse the command line (``argv`` defaults to ``sys.argv[1:]``)."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('configs', nargs='+', help='config files to measure')
+    parser.add_argument('configs', nargs='+', type=config_argument,
+                        help='config files to measure')
     parser.add_argument('--shape', type=int, nargs=2, default=None,
                         metavar=('H', 'W'),
                         help='input size (default 256 256; with --frame the '

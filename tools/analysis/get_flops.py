@@ -18,12 +18,14 @@ import json
 
 from mofme_mm.analysis.benchmark import build_network
 from mofme_mm.analysis.complexity import model_complexity
+from mofme_mm.utils.package_configs import config_argument
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Parameters and activated GMACs of a config.')
-    parser.add_argument('config', help='config file path')
+    parser.add_argument('config', type=config_argument,
+                        help='config file path')
     parser.add_argument('--shape', type=int, nargs=2, default=[240, 240],
                         metavar=('H', 'W'),
                         help='input size (default 240 240, as the paper)')

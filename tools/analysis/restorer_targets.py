@@ -64,12 +64,14 @@ from mofme_mm.models.layers.uncertainty_router import UncertaintyRouter
 from mofme_mm.registry import DATASETS
 from mofme_mm.utils import register_all_modules
 from mofme_mm.utils.atomic_write import atomic_write_bytes
+from mofme_mm.utils.package_configs import config_argument
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     """Parse the command line (``argv`` defaults to ``sys.argv[1:]``)."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config', help='restorer config file')
+    parser.add_argument('config', type=config_argument,
+                        help='restorer config file')
     parser.add_argument('checkpoint', help='checkpoint of the config model')
     parser.add_argument('--json', action='store_true',
                         help='print the results as JSON')

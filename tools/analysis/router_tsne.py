@@ -26,12 +26,14 @@ from mofme_mm.apis import init_restorer
 from mofme_mm.registry import DATASETS
 from mofme_mm.utils import register_all_modules
 from mofme_mm.utils.atomic_write import atomic_output
+from mofme_mm.utils.package_configs import config_argument
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     """Parse the command line (``argv`` defaults to ``sys.argv[1:]``)."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config', help='config file')
+    parser.add_argument('config', type=config_argument,
+                        help='config file')
     parser.add_argument('checkpoint', help='checkpoint of the config model')
     parser.add_argument('--images', type=int, default=50,
                         help='test images per weather type')

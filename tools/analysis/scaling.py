@@ -20,6 +20,8 @@ from matplotlib.figure import Figure
 
 from mofme_mm.analysis.benchmark import network_key
 from mofme_mm.analysis.benchmark_runner import run_benchmark
+from mofme_mm.utils.atomic_write import atomic_output
+from mofme_mm.utils.package_configs import config_argument
 
 CSV_FIELDS = ['model', 'num_experts', 'params_m', 'gmacs', 'gmacs_total',
               'latency_s', 'latency_min_s', 'cpu_s', 'images_per_s',
@@ -29,10 +31,11 @@ CSV_FIELDS = ['model', 'num_experts', 'params_m', 'gmacs', 'gmacs_total',
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     """Parse the command line (``argv`` defaults to ``sys.argv[1:]``)."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--moe-config',
+    parser.add_argument('--moe-config', type=config_argument,
                         default='configs/ablation/moe-vit_allweather.py',
                         help='config of the classic MoE (its E is overridden)')
-    parser.add_argument('--mofme-config', default='configs/mofme_allweather.py',
+    parser.add_argument('--mofme-config', type=config_argument,
+                        default='configs/mofme_allweather.py',
                         help='config of MoFME (its E is overridden)')
     parser.add_argument('--experts', type=int, nargs='+',
                         default=[4, 8, 16, 32, 64, 128])
@@ -49,7 +52,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 def write_csv(rows: List[Dict], path: str) -> None:
     """Write the scaling rows (keys :data:`CSV_FIELDS`) to ``path``."""
-    with open(path, 'w', newline='') as f:
+    with atomic_output(path) as tmp, open(tmp, 'w', newline='') as f:
         writer = csv.DictWriter(f, fieldnames=CSV_FIELDS, extrasaction='ignore')
         writer.writeheader()
         writer.writerows(rows)
@@ -73,7 +76,8 @@ def plot_scaling(rows: List[Dict], path: str) -> None:
         ax.set_ylabel(label)
         ax.grid(True, alpha=0.3)
         ax.legend()
-    fig.savefig(path, dpi=120)
+    with atomic_output(path) as tmp:
+        fig.savefig(tmp, dpi=120)
 
 
 def main(argv: Optional[List[str]] = None) -> List[Dict]:
@@ -81,9 +85,6 @@ def main(argv: Optional[List[str]] = None) -> List[Dict]:
     args = parse_args(argv)
     specs, meta = [], {}
     for model, config in [('MoE', args.moe_config), ('MoFME', args.mofme_config)]:
-        if not osp.isfile(config):
-            raise FileNotFoundError(f'{config} not found: pass --{model.lower()}'
-                                    '-config with an existing config file.')
         key = network_key(config)
         for num in args.experts:
             name = f'{model}-{num}'

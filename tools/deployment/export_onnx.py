@@ -30,6 +30,7 @@ from mofme_mm.deployment.onnx_export import DEFAULT_OPSET, export_onnx
 from mofme_mm.deployment.onnx_runtime import OnnxRestorer
 from mofme_mm.deployment.parity import check_parity
 from mofme_mm.deployment.stdout_guard import stdout_to_stderr
+from mofme_mm.utils.package_configs import config_argument
 
 DEFAULT_CHECK_SIZES = [64, 96, 128, 64, 100, 140]
 
@@ -37,7 +38,8 @@ DEFAULT_CHECK_SIZES = [64, 96, 128, 64, 100, 140]
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     """Parse the command line (``argv`` defaults to ``sys.argv[1:]``)."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config', help='restorer config file')
+    parser.add_argument('config', type=config_argument,
+                        help='restorer config file')
     parser.add_argument('checkpoint', nargs='?',
                         help='trained restorer checkpoint (.pth)')
     parser.add_argument('--untrained', action='store_true',
@@ -70,8 +72,6 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     if args.checkpoint is not None and not osp.isfile(args.checkpoint):
         parser.error(f'checkpoint {args.checkpoint!r} does not exist: pass '
                      'the .pth file written when training this restorer')
-    if not osp.isfile(args.config):
-        parser.error(f'config {args.config!r} does not exist')
     if not args.out.endswith('.onnx'):
         parser.error(f'--out {args.out!r} must end with .onnx')
     if len(args.check_sizes) % 2:

@@ -30,13 +30,15 @@ from mofme_mm.engine.hooks.restoration_visualization_hook import panel_path
 from mofme_mm.engine.runner_setup import apply_cfg_options
 from mofme_mm.registry import DATASETS, VISUALIZERS
 from mofme_mm.structures import RestorationDataSample
+from mofme_mm.utils.package_configs import config_argument
 from mofme_mm.visualization import RestorationVisualizer
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Browse a paired (weathered, clean) dataset')
-    parser.add_argument('config', help='config file path')
+    parser.add_argument('config', type=config_argument,
+                        help='config file path')
     parser.add_argument('--split', choices=('train', 'val', 'test'),
                         default='train',
                         help='the dataloader whose dataset is browsed '

@@ -17,6 +17,7 @@ from mmengine.config import Config, DictAction
 import mofme_mm  # noqa: F401  (registers `mofme_mm::` config paths)
 from mofme_mm.engine.runner_setup import apply_cfg_options
 from mofme_mm.utils.atomic_write import atomic_output
+from mofme_mm.utils.package_configs import config_argument
 
 SUFFIXES = ('.py', '.json', '.yaml', '.yml')
 
@@ -24,7 +25,8 @@ SUFFIXES = ('.py', '.json', '.yaml', '.yml')
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Print the whole config (bases merged, options applied)')
-    parser.add_argument('config', help='config file path')
+    parser.add_argument('config', type=config_argument,
+                        help='config file path')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='key=value overrides, with the rules of tools/train.py and '
