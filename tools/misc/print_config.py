@@ -10,7 +10,6 @@ Example:
         --cfg-options data_root=data/toy_cityscapes --save-path full.py
 """
 import argparse
-import os.path as osp
 
 from mmengine.config import Config, DictAction
 
@@ -47,8 +46,6 @@ def full_config(config: str, cfg_options: dict = None) -> Config:
     Returns:
         Config: The merged config.
     """
-    if not osp.isfile(config):
-        raise FileNotFoundError(f'config {config!r} does not exist')
     cfg = Config.fromfile(config)
     if cfg_options:
         apply_cfg_options(cfg, cfg_options)
